@@ -1,0 +1,86 @@
+# Entry points. `make run` and `make test` install what is missing first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+
+export BOT_HOST ?= 127.0.0.1
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export BACKEND_PORT ?= 8001
+export REVIEW_PORT ?= 8000
+export ACTION_SERVER_URL ?= http://$(BOT_HOST):$(ACTION_PORT)/webhook
+# TensorFlow's C++ start-up chatter hides the useful log lines.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+# Sanic (Rasa's web server) refuses bodies over 1 MiB before reading them.
+export SANIC_REQUEST_MAX_SIZE ?= 1048576
+export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
+
+# Scale-out profile (make run-scale): shared Postgres, Redis and RabbitMQ, two nodes of each server.
+export SCALE_RASA_PORT_A ?= 5006
+export SCALE_RASA_PORT_B ?= 5007
+export SCALE_ACTION_PORT_A ?= 5056
+export SCALE_ACTION_PORT_B ?= 5057
+export SCALE_RASA_PORTS ?= $(SCALE_RASA_PORT_A),$(SCALE_RASA_PORT_B)
+export SCALE_ACTION_PORTS ?= $(SCALE_ACTION_PORT_A),$(SCALE_ACTION_PORT_B)
+export PG_HOST ?= 127.0.0.1
+export PG_PORT ?= 5432
+export PG_DATABASE ?= test
+export PG_USER ?= postgres
+export PG_PASSWORD ?=
+export REDIS_HOST ?= 127.0.0.1
+export REDIS_PORT ?= 6379
+export REDIS_DB ?= 1
+export REDIS_KEY_PREFIX ?= cx
+export RABBITMQ_HOST ?= 127.0.0.1
+export RABBITMQ_PORT ?= 5672
+export RABBITMQ_USER ?= guest
+export RABBITMQ_PASSWORD ?= guest
+export RABBITMQ_QUEUE ?= cx_events
+
+.PHONY: install run run-scale test lint format train shell clean lock test-stories
+
+install:
+	@scripts/install.sh
+
+train: install
+	@$(PY) -m bot train
+
+run: train
+	@$(PY) -m bot prepare
+	@echo "run: starting services (Ctrl-C stops all)"
+	@exec $(VENV)/bin/honcho --no-colour start -f Procfile
+
+run-scale: train
+	@$(PY) -m bot prepare
+	@$(PY) -m bot scale nginx-conf
+	@echo "run-scale: two Rasa nodes + two action servers behind nginx on :$(RASA_PORT)/:$(ACTION_PORT)"
+	@exec env CX_DATABASE_URL=$${CX_DATABASE_URL:-postgresql+asyncpg://$(PG_USER)@$(PG_HOST):$(PG_PORT)/$(PG_DATABASE)} \
+		$(VENV)/bin/honcho --no-colour start -f Procfile.scale
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint train
+	$(RASA) data validate --fail-on-warnings
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-stories
+
+test-stories: train
+	$(RASA) test core --model models/assistant.tar.gz --stories tests/stories \
+		--fail-on-prediction-errors --out results/core
+
+shell: train
+	@$(RASA) shell --model models/assistant.tar.gz --endpoints endpoints.yml
+
+lock:
+	scripts/lock.sh
+
+clean:
+	rm -rf models results .rasa var .pytest_cache .ruff_cache tests/artifacts
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +

@@ -1,0 +1,243 @@
+"""Orders: where is it, cancel it, change where it goes.
+
+Each task is a form (order number, then the email on the order unless the widget verified the
+customer) and a last step. Cancelling and changing the address ask "shall I?" first; the change
+itself only runs on a yes (rules in data/rules/orders.yml).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import answers
+from actions.backend import BackendError, Conflict, NotFound
+from actions.base import BackendAction, FormSubmitAction, explain_failure, explain_problem
+from actions.conversation import conversation_id, identity
+from actions.formatting import day, items_summary
+from actions.validation import OrderFormValidator, order_snapshot, verified_order
+
+MAX_ADDRESS_CHARS = 500
+STATUSES = ("processing", "shipped", "delivered", "cancelled")
+
+
+def say_status(dispatcher: CollectingDispatcher, order: dict[str, Any]) -> None:
+    """Status, carrier, tracking link and expected delivery, as far as the backend knows them."""
+    values = {
+        "number": order["order_id"],
+        "carrier": order.get("carrier") or "the carrier",
+        "tracking_number": order.get("tracking_number") or "not available yet",
+        "tracking_url": order.get("tracking_url") or "",
+        "expected": day(order.get("expected_delivery")),
+        "delivered": day(order.get("delivered_at")),
+    }
+    dispatcher.utter_message(response=f"utter_order_{order['status']}", **values)
+
+
+def say_not_cancellable(dispatcher: CollectingDispatcher, order: dict[str, Any]) -> list[Any]:
+    """Why an order that left the warehouse cannot be cancelled, and what to do instead."""
+    number = order["order_id"]
+    if order["status"] == "cancelled":
+        dispatcher.utter_message(response="utter_already_cancelled", number=number)
+        return []
+    if order["status"] == "delivered":
+        dispatcher.utter_message(
+            response="utter_cannot_cancel_delivered",
+            number=number,
+            delivered=day(order.get("delivered_at")),
+        )
+        return [SlotSet("confirming", "return_instead")]
+    dispatcher.utter_message(
+        response="utter_cannot_cancel_shipped",
+        number=number,
+        carrier=order.get("carrier") or "the carrier",
+        tracking_url=order.get("tracking_url") or "",
+    )
+    return []
+
+
+def say_address_locked(dispatcher: CollectingDispatcher, order: dict[str, Any]) -> None:
+    if order["status"] == "shipped" and order.get("tracking_url"):
+        dispatcher.utter_message(
+            response="utter_address_locked_shipped",
+            number=order["order_id"],
+            carrier=order.get("carrier") or "The carrier",
+            tracking_url=order["tracking_url"],
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_address_locked", number=order["order_id"], status=order["status"]
+        )
+
+
+# --- where is my order ------------------------------------------------------------------------
+
+
+class ValidateTrackOrderForm(OrderFormValidator):
+    def name(self) -> str:
+        return "validate_track_order_form"
+
+
+class ActionTrackOrder(FormSubmitAction):
+    def name(self) -> str:
+        return "action_track_order"
+
+    async def submit(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = verified_order(tracker)
+        if order is None or order["status"] not in STATUSES:  # never guess a status
+            return explain_problem(dispatcher, {"code": "backend_unavailable"})
+        say_status(dispatcher, order)
+        return [SlotSet("confirming", None), SlotSet("task_succeeded", True)]
+
+
+# --- cancel -----------------------------------------------------------------------------------
+
+
+class ValidateCancelOrderForm(OrderFormValidator):
+    def name(self) -> str:
+        return "validate_cancel_order_form"
+
+
+class ActionConfirmCancel(FormSubmitAction):
+    """Only a ``processing`` order can be cancelled: ask first, or explain why not."""
+
+    def name(self) -> str:
+        return "action_confirm_cancel"
+
+    async def submit(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = verified_order(tracker)
+        if order is None:
+            return explain_problem(dispatcher, {"code": "backend_unavailable"})
+        if order["status"] != "processing":
+            return [SlotSet("confirming", None), *say_not_cancellable(dispatcher, order)]
+        dispatcher.utter_message(
+            response="utter_confirm_cancel",
+            number=order["order_id"],
+            items=items_summary(order["items"]),
+        )
+        return [SlotSet("confirming", "cancel_order")]
+
+
+class ActionCancelOrder(BackendAction):
+    """The customer said yes: cancel in the backend, which re-checks that it has not shipped."""
+
+    def name(self) -> str:
+        return "action_cancel_order"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events: list[EventType] = [SlotSet("confirming", None)]
+        number, who = tracker.get_slot("order_id"), identity(tracker)
+        if not number or not who:
+            return events + explain_problem(dispatcher, {"code": "backend_unavailable"})
+        try:
+            order = await self.backend.cancel_order(number, who, conversation_id(tracker))
+        except Conflict as error:
+            # It left the warehouse since we asked: say so, without offering anything new.
+            status = "cancelled" if error.details.get("status") == "cancelled" else "shipped"
+            current = {**(verified_order(tracker) or {"order_id": number}), "status": status}
+            say_not_cancellable(dispatcher, current)
+            return events
+        except NotFound:
+            dispatcher.utter_message(response="utter_order_not_found")
+            return events + [SlotSet("order_id", None), SlotSet("verified_order", None)]
+        except BackendError as error:
+            return events + explain_failure(dispatcher, error, changing=True)
+        dispatcher.utter_message(response="utter_order_cancelled_now", number=number)
+        return events + [
+            SlotSet("verified_order", order_snapshot(order)),
+            SlotSet("task_succeeded", True),
+        ]
+
+
+# --- change the delivery address --------------------------------------------------------------
+
+
+class ValidateAddressForm(OrderFormValidator):
+    def name(self) -> str:
+        return "validate_address_form"
+
+    def order_problem(self, order: dict[str, Any]) -> dict[str, Any] | None:
+        return None if order["status"] == "processing" else {"code": "address_locked"}
+
+    def validate_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        address = answers.free_text(value, MAX_ADDRESS_CHARS)
+        if address is None or len(address) < 8 or len(address.split()) < 2:
+            dispatcher.utter_message(response="utter_invalid_address")
+            return {"address": None}
+        return {"address": address}
+
+
+class ActionConfirmAddress(FormSubmitAction):
+    """Reads the new address back before anything changes."""
+
+    def name(self) -> str:
+        return "action_confirm_address"
+
+    def explain(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, problem: dict[str, Any]
+    ) -> list[EventType]:
+        order = verified_order(tracker)
+        if problem.get("code") == "address_locked" and order:
+            say_address_locked(dispatcher, order)
+            return [SlotSet("confirming", None), SlotSet("address", None)]
+        return super().explain(dispatcher, tracker, problem)
+
+    async def submit(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = verified_order(tracker)
+        if order is None:
+            return explain_problem(dispatcher, {"code": "backend_unavailable"})
+        dispatcher.utter_message(
+            response="utter_confirm_address",
+            number=order["order_id"],
+            address=tracker.get_slot("address"),
+        )
+        return [SlotSet("confirming", "change_address")]
+
+
+class ActionChangeAddress(BackendAction):
+    def name(self) -> str:
+        return "action_change_address"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events: list[EventType] = [SlotSet("confirming", None), SlotSet("address", None)]
+        number, who = tracker.get_slot("order_id"), identity(tracker)
+        address = tracker.get_slot("address")
+        if not number or not who or not address:
+            return events + explain_problem(dispatcher, {"code": "backend_unavailable"})
+        try:
+            order = await self.backend.change_shipping_address(
+                number, who, conversation_id(tracker), address
+            )
+        except Conflict as error:
+            status = error.details.get("status") or "shipped"
+            current = {**(verified_order(tracker) or {"order_id": number}), "status": status}
+            say_address_locked(dispatcher, current)
+            return events
+        except NotFound:
+            dispatcher.utter_message(response="utter_order_not_found")
+            return events + [SlotSet("order_id", None), SlotSet("verified_order", None)]
+        except BackendError as error:
+            return events + explain_failure(dispatcher, error, changing=True)
+        dispatcher.utter_message(
+            response="utter_address_changed", number=number, address=order["shipping_address"]
+        )
+        return events + [
+            SlotSet("verified_order", order_snapshot(order)),
+            SlotSet("task_succeeded", True),
+        ]

@@ -1,0 +1,128 @@
+"""The validators every form builds on.
+
+``FormValidator`` ends a form as soon as something set ``form_problem`` (the form's last step
+then explains it) and skips the email question for a customer the widget already verified.
+``OrderFormValidator`` adds the order number and the identity check: as soon as both an order
+number and an identity are known it looks the order up, so "wrong email" and "unknown order" get
+the same answer and the questions start over, and nothing about an order is said before it
+matched.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import answers
+from actions.backend import BackendError, InvalidRequest, NotFound
+from actions.base import UsesBackend, problem_from_error
+from actions.conversation import conversation_id, identity
+
+# What the actions keep of a verified order (the slot is stored with the conversation).
+ORDER_FIELDS = (
+    "order_id", "status", "carrier", "tracking_number", "tracking_url",
+    "expected_delivery", "delivered_at", "total",
+)  # fmt: skip
+
+
+def order_snapshot(order: dict[str, Any]) -> dict[str, Any]:
+    snapshot = {field: order.get(field) for field in ORDER_FIELDS}
+    snapshot["items"] = [
+        {"name": item.get("name"), "sku": item.get("sku"), "quantity": item.get("quantity")}
+        for item in order.get("items") or []
+    ]
+    return snapshot
+
+
+def verified_order(tracker: Tracker) -> dict[str, Any] | None:
+    """The looked-up order, if it is the one the ``order_id`` slot names."""
+    order = tracker.get_slot("verified_order")
+    if isinstance(order, dict) and order.get("order_id") == tracker.get_slot("order_id"):
+        return order
+    return None
+
+
+class FormValidator(UsesBackend, FormValidationAction, ABC):
+    @abstractmethod
+    def name(self) -> str:
+        """``validate_<form>`` (abstract, so the SDK skips this base class)."""
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.get_slot("form_problem"):
+            return []
+        if tracker.get_slot("customer_id"):
+            return [slot for slot in domain_slots if slot != "email"]
+        return list(domain_slots)
+
+    def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        address = answers.email(value)
+        if address is None:
+            dispatcher.utter_message(response="utter_invalid_email")
+        return {"email": address}
+
+
+class OrderFormValidator(FormValidator, ABC):
+    def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        number = answers.order_id(value)
+        if number is None:
+            dispatcher.utter_message(response="utter_invalid_order_id")
+        return {"order_id": number}
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        answered = {event["name"] for event in events}
+        if answered & {"order_id", "email"}:
+            events += await self._verify(dispatcher, tracker)
+        tracker.add_slots(events)
+        return events + self.after_validation(dispatcher, tracker)
+
+    def after_validation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
+        """Checks that need the verified order (the return form matches the item here)."""
+        return []
+
+    def order_problem(self, order: dict[str, Any]) -> dict[str, Any] | None:
+        """A reason this form cannot go on with this order (e.g. it has shipped already)."""
+        return None
+
+    async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
+        number, who = tracker.get_slot("order_id"), identity(tracker)
+        if not number or not who:
+            return []
+        try:
+            order = await self.backend.lookup_order(number, who, conversation_id(tracker))
+        except (NotFound, InvalidRequest):
+            return self._not_found(dispatcher, tracker, number)
+        except BackendError as error:
+            return [SlotSet("form_problem", problem_from_error(error))]
+        snapshot = order_snapshot(order)
+        events = [SlotSet("verified_order", snapshot)]
+        problem = self.order_problem(snapshot)
+        if problem:
+            events.append(SlotSet("form_problem", problem))
+        return events
+
+    @staticmethod
+    def _not_found(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> list[Any]:
+        if tracker.get_slot("customer_id"):
+            dispatcher.utter_message(response="utter_order_not_found_customer", number=number)
+            return [SlotSet("order_id", None), SlotSet("verified_order", None)]
+        dispatcher.utter_message(response="utter_order_not_found")
+        return [SlotSet("order_id", None), SlotSet("email", None), SlotSet("verified_order", None)]

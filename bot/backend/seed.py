@@ -1,0 +1,145 @@
+"""Demo and test data from docs/backend-api.md, with dates relative to now so the return-window
+cases (10 days vs 90 days after delivery) stay true whenever the database is created."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.backend.schema import customers, order_items, orders, products
+
+CUSTOMERS = [
+    ("C1001", "Alex", "Kim", "alex.kim@example.com"),
+    ("C1002", "Sam", "Lee", "sam.lee@example.com"),
+]
+
+PRODUCTS = [
+    ("WH-1000", "Wireless Noise-Cancelling Headphones", 19900),
+    ("TS-CTN-M", "Organic Cotton T-Shirt", 2500),
+    ("WB-750", "Insulated Water Bottle", 3200),
+    ("TRS-42", "Trail Running Shoes", 12000),
+    ("SK-RUN-3", "Merino Running Socks (3-pack)", 1800),
+    ("RJ-200", "Waterproof Rain Jacket", 15000),
+    ("CG-BURR", "Burr Coffee Grinder", 8900),
+]
+
+ALEX_ADDRESS = "12 Harbor Street, Apt 4B, Portland, OR 97201, USA"
+SAM_ADDRESS = "48 Elm Avenue, Austin, TX 78701, USA"
+
+
+def _tracking(carrier: str, number: str) -> dict[str, str]:
+    urls = {
+        "UPS": "https://www.ups.com/track?tracknum={}",
+        "FedEx": "https://www.fedex.com/fedextrack/?trknbr={}",
+    }
+    return {
+        "carrier": carrier,
+        "tracking_number": number,
+        "tracking_url": urls[carrier].format(number),
+    }
+
+
+def seed_orders(now: datetime) -> list[tuple[dict[str, Any], list[tuple[str, int]]]]:
+    """Each order's row and its (sku, quantity) lines."""
+    today = now.date()
+    delivered_10 = now - timedelta(days=10)
+    delivered_90 = now - timedelta(days=90)
+    return [
+        (
+            {
+                "order_id": "10001",
+                "customer_id": "C1001",
+                "status": "shipped",
+                **_tracking("UPS", "1Z999AA10123456784"),
+                "expected_delivery": today + timedelta(days=2),
+                "shipping_address": ALEX_ADDRESS,
+                "created_at": now - timedelta(days=3),
+            },
+            [("WH-1000", 1)],
+        ),
+        (
+            {
+                "order_id": "10002",
+                "customer_id": "C1001",
+                "status": "processing",
+                "expected_delivery": today + timedelta(days=5),
+                "shipping_address": ALEX_ADDRESS,
+                "created_at": now - timedelta(days=1),
+            },
+            [("TS-CTN-M", 2), ("WB-750", 1)],
+        ),
+        (
+            {
+                "order_id": "10003",
+                "customer_id": "C1001",
+                "status": "delivered",
+                **_tracking("FedEx", "794612345678"),
+                "expected_delivery": delivered_10.date(),
+                "delivered_at": delivered_10,
+                "shipping_address": ALEX_ADDRESS,
+                "created_at": now - timedelta(days=15),
+            },
+            [("TRS-42", 1), ("SK-RUN-3", 1)],
+        ),
+        (
+            {
+                "order_id": "10004",
+                "customer_id": "C1001",
+                "status": "delivered",
+                **_tracking("UPS", "1Z999AA10123456785"),
+                "expected_delivery": delivered_90.date(),
+                "delivered_at": delivered_90,
+                "shipping_address": ALEX_ADDRESS,
+                "created_at": now - timedelta(days=95),
+            },
+            [("RJ-200", 1)],
+        ),
+        (
+            {
+                "order_id": "20001",
+                "customer_id": "C1002",
+                "status": "processing",
+                "expected_delivery": today + timedelta(days=4),
+                "shipping_address": SAM_ADDRESS,
+                "created_at": now - timedelta(hours=2),
+            },
+            [("CG-BURR", 1)],
+        ),
+    ]
+
+
+async def seed_if_empty(engine: AsyncEngine, now: datetime) -> bool:
+    """Load the seed data unless there are customers already; return whether it loaded."""
+    async with engine.begin() as conn:
+        if await conn.scalar(select(func.count()).select_from(customers)):
+            return False
+        await conn.execute(
+            insert(customers),
+            [
+                {"customer_id": c, "first_name": f, "last_name": la, "email": e, "created_at": now}
+                for c, f, la, e in CUSTOMERS
+            ],
+        )
+        prices = {sku: cents for sku, _, cents in PRODUCTS}
+        await conn.execute(
+            insert(products),
+            [{"sku": sku, "name": name, "price_cents": cents} for sku, name, cents in PRODUCTS],
+        )
+        for order, lines in seed_orders(now):
+            await conn.execute(insert(orders).values(updated_at=order["created_at"], **order))
+            await conn.execute(
+                insert(order_items),
+                [
+                    {
+                        "order_id": order["order_id"],
+                        "sku": sku,
+                        "quantity": quantity,
+                        "unit_price_cents": prices[sku],
+                    }
+                    for sku, quantity in lines
+                ],
+            )
+    return True

@@ -1,0 +1,1 @@
+"""Rasa input channels hardened for a public website: validated input, rate limits."""

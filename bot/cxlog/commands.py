@@ -1,0 +1,98 @@
+"""``python -m bot cxlog ...``: migrate, consume, purge, export, delete.
+
+Every ``python -m bot`` call builds this parser, so the heavy imports (Rasa, SQLAlchemy,
+aio-pika) happen only when a cxlog command actually runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.cxlog.store import CXStore
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``cxlog`` subcommands, for bot/cli.py."""
+    commands = parser.add_subparsers(dest="cxlog_command", required=True)
+    commands.add_parser("migrate", help="create or upgrade the CX log database")
+    consume = commands.add_parser("consume", help="feed the CX log from RabbitMQ (scale-out)")
+    consume.add_argument("--queue", help="queue to read (default RABBITMQ_QUEUE)")
+    consume.add_argument("--exchange", help="Rasa's fanout exchange (default rasa-exchange)")
+    commands.add_parser("purge", help="delete conversations older than CX_RETENTION_DAYS")
+    for name, help_text in (
+        ("export", "print one customer's conversations as JSON (right of access)"),
+        ("delete", "delete one customer's conversations (right to erasure)"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        who = command.add_mutually_exclusive_group(required=True)
+        who.add_argument("--customer-id", help="all conversations of this customer")
+        who.add_argument("--sender-id", help="one conversation")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.cxlog_command == "migrate":
+        from bot.cxlog.migrate import upgrade
+
+        upgrade(settings.cx_database_url)
+        print(f"cxlog: {settings.cx_database_url} is up to date")
+        return 0
+    return asyncio.run(_run_async(settings, args))
+
+
+async def _run_async(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.cxlog.retention import Subject, delete_conversations, export_conversations, purge
+    from bot.cxlog.store import CXStore
+
+    store = CXStore.from_url(settings.cx_database_url, settings.cx_abandon_minutes)
+    try:
+        if args.cxlog_command == "consume":
+            return await _consume(settings, store, args)
+        await store.ensure_schema()
+        if args.cxlog_command == "purge":
+            result = await purge(store, settings.cx_retention_days)
+            print(
+                f"cxlog: purged {result.conversations} conversations and "
+                f"{result.processed_events} event ids older than {settings.cx_retention_days} days"
+            )
+            return 0
+        subject = Subject(customer_id=args.customer_id, sender_id=args.sender_id)
+        if args.cxlog_command == "export":
+            conversations = await export_conversations(store, subject)
+            json.dump({"conversations": conversations}, sys.stdout, indent=2, ensure_ascii=False)
+            print()
+            return 0
+        deleted = await delete_conversations(store, subject)
+        print(f"cxlog: deleted {deleted} conversations")
+        return 0
+    finally:
+        await store.close()
+
+
+async def _consume(settings: Settings, store: CXStore, args: argparse.Namespace) -> int:
+    from bot.cxlog.broker import build_sanitizer
+    from bot.cxlog.consumer import RASA_EXCHANGE, CXLogConsumer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    consumer = CXLogConsumer(
+        store,
+        build_sanitizer(settings),
+        settings.rabbitmq_url,
+        args.queue or settings.rabbitmq_queue,
+        exchange_name=args.exchange or RASA_EXCHANGE,
+        batch_size=settings.cx_batch_size,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    await consumer.run(stop)
+    return 0

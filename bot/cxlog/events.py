@@ -1,0 +1,239 @@
+"""Rasa tracker events → redacted CX events, the only form that is spooled, queued or projected.
+
+A CX event keeps just what the CX log needs (texts, intents, entities, actions, a few slots),
+already redacted. Its ``event_id`` is a SHA-256 of the sender id and the raw event's canonical
+JSON: Rasa events carry no id, and the hash is what makes spool replays and broker redeliveries
+idempotent. Events the log has no use for (``action_listen``, featurization, loops...) map to
+``None`` and are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.cxlog.redaction import PII_ENTITY_KINDS, Redactor, name_digest, name_words
+
+FEEDBACK_SLOTS = ("csat", "nps", "feedback_comment")
+# Actions set this slot to true when they completed the customer's task (order cancelled...).
+TASK_SUCCESS_SLOT = "task_succeeded"
+SESSION_METADATA_SLOT = "session_started_metadata"
+KEPT_TYPES = frozenset(
+    {"user", "bot", "action", "slot", "session_started", "restart", "pause", "resume"}
+)
+MAX_RANKING = 10
+MAX_ID_CHARS = 64
+
+
+def event_id(raw: dict[str, Any]) -> str:
+    """Stable id of a raw broker event (which includes ``sender_id``)."""
+    canonical = json.dumps(
+        raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class NameBook:
+    """Digests of each recent conversation's name words, bounded (least recently used go first).
+
+    The store persists the digests on the conversation; this cache lets redaction work while the
+    store is unreachable and saves a query per batch. A conversation counts as known once its
+    stored digests were merged in (:meth:`merge_stored`), not merely because it was seen.
+    """
+
+    def __init__(self, max_conversations: int = 10_000) -> None:
+        self._digests: OrderedDict[str, set[str]] = OrderedDict()
+        self._loaded: set[str] = set()
+        self._max = max_conversations
+
+    def __contains__(self, sender_id: str) -> bool:
+        return sender_id in self._loaded
+
+    def get(self, sender_id: str) -> set[str]:
+        digests = self._digests.setdefault(sender_id, set())
+        self._digests.move_to_end(sender_id)
+        while len(self._digests) > self._max:
+            evicted, _ = self._digests.popitem(last=False)
+            self._loaded.discard(evicted)
+        return digests
+
+    def merge_stored(self, sender_id: str, digests: Iterable[str]) -> None:
+        self.get(sender_id).update(digests)
+        self._loaded.add(sender_id)
+
+    def learn(self, sender_id: str, value: object) -> list[str]:
+        """Remember the words of a name; return their digests."""
+        if not isinstance(value, str):
+            return []
+        new = [name_digest(sender_id, word) for word in name_words(value)]
+        self.get(sender_id).update(new)
+        return new
+
+
+@dataclass
+class Sanitizer:
+    """Turns raw events into redacted CX events; one per process, it keeps the name book."""
+
+    redactor: Redactor
+    name_slots: frozenset[str]
+    names: NameBook = field(default_factory=NameBook)
+
+    def sanitize(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+        if not isinstance(raw, dict):
+            return None
+        sender_id = raw.get("sender_id")
+        kind = raw.get("event")
+        if not isinstance(sender_id, str) or not sender_id or kind not in KEPT_TYPES:
+            return None
+        timestamp = raw.get("timestamp")
+        if not isinstance(timestamp, int | float):
+            return None
+        base = {
+            "event_id": event_id(raw),
+            "sender_id": sender_id[:255],
+            "event": kind,
+            "timestamp": float(timestamp),
+        }
+        metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        if model_id := _short_id(metadata.get("model_id")):
+            base["model_id"] = model_id
+        details = _SANITIZERS.get(kind, _no_details)(self, raw, sender_id)
+        if details is None:
+            return None
+        return {**base, **details}
+
+    def sanitize_all(self, raws: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [event for raw in raws if (event := self.sanitize(raw)) is not None]
+
+    def _text(self, text: object, sender_id: str) -> str | None:
+        if not isinstance(text, str):
+            return None
+        return self.redactor.redact(text, sender_id, self.names.get(sender_id))
+
+    def _user(self, raw: dict[str, Any], sender_id: str) -> dict[str, Any]:
+        parse_data = raw.get("parse_data") if isinstance(raw.get("parse_data"), dict) else {}
+        raw_entities = [e for e in parse_data.get("entities") or [] if isinstance(e, dict)]
+        # Names the customer just gave ("I'm Anna") must be known before their text is redacted.
+        learned: list[str] = []
+        for entity in raw_entities:
+            entity_type = str(entity.get("entity", ""))
+            if entity_type in self.name_slots or _is_name_entity(entity_type):
+                learned.extend(self.names.learn(sender_id, entity.get("value")))
+        digests = self.names.get(sender_id)
+        intent = parse_data.get("intent") if isinstance(parse_data.get("intent"), dict) else {}
+        metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        return {
+            "text": self._text(raw.get("text"), sender_id),
+            "intent": _short_id(intent.get("name"), 100),
+            "confidence": _number(intent.get("confidence")),
+            "entities": [self._entity(e, sender_id, digests) for e in raw_entities],
+            "intent_ranking": _ranking(parse_data.get("intent_ranking")),
+            "message_id": _short_id(raw.get("message_id")),
+            "channel": _short_id(raw.get("input_channel")),
+            "customer_id": _short_id(metadata.get("customer_id")),
+            "name_digests": sorted(set(learned)),
+        }
+
+    def _entity(self, entity: dict[str, Any], sender_id: str, digests: set[str]) -> dict[str, Any]:
+        # Offsets point into the original text, which is not kept, so they are dropped.
+        entity_type = str(entity.get("entity", ""))
+        kept = {
+            "entity": entity_type,
+            "value": self.redactor.entity_value(
+                entity_type, entity.get("value"), sender_id, digests
+            ),
+        }
+        for key in ("role", "group", "extractor", "confidence_entity"):
+            if entity.get(key) is not None:
+                kept[key] = entity[key]
+        return kept
+
+    def _bot(self, raw: dict[str, Any], sender_id: str) -> dict[str, Any]:
+        metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        return {
+            "text": self._text(raw.get("text"), sender_id),
+            "utter_action": _short_id(metadata.get("utter_action"), 100),
+        }
+
+    def _action(self, raw: dict[str, Any], _sender_id: str) -> dict[str, Any] | None:
+        name = _short_id(raw.get("name"), 100)
+        if name is None or name == "action_listen":
+            return None
+        return {"name": name, "policy": _short_id(raw.get("policy"), 100)}
+
+    def _slot(self, raw: dict[str, Any], sender_id: str) -> dict[str, Any] | None:
+        name, value = raw.get("name"), raw.get("value")
+        if name in self.name_slots:
+            return {"name": name, "name_digests": sorted(self.names.learn(sender_id, value))}
+        if name == "feedback_comment":
+            return {"name": name, "value": self._text(value, sender_id)}
+        if name in ("csat", "nps"):
+            return {"name": name, "value": _score(value)}
+        if name == TASK_SUCCESS_SLOT:
+            return {"name": name, "value": _truthy(value)}
+        if name == SESSION_METADATA_SLOT and isinstance(value, dict):
+            customer_id = _short_id(value.get("customer_id"))
+            return {"name": name, "customer_id": customer_id} if customer_id else None
+        return None
+
+
+def _no_details(_sanitizer: Sanitizer, _raw: dict[str, Any], _sender_id: str) -> dict[str, Any]:
+    return {}
+
+
+_SANITIZERS = {
+    "user": Sanitizer._user,
+    "bot": Sanitizer._bot,
+    "action": Sanitizer._action,
+    "slot": Sanitizer._slot,
+}
+
+
+def _is_name_entity(entity_type: str) -> bool:
+    return PII_ENTITY_KINDS.get(entity_type.lower()) == "name"
+
+
+def _short_id(value: object, limit: int = MAX_ID_CHARS) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value).strip()
+    return text[:limit] or None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _score(value: object) -> int | None:
+    """A rating as an integer; free text (which could hold anything) is not kept."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 2:
+        return int(value.strip())
+    return None
+
+
+def _truthy(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1", "success", "succeeded")
+    return value is True or (isinstance(value, int | float) and value == 1)
+
+
+def _ranking(raw: object) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        return []
+    ranking = []
+    for item in raw[:MAX_RANKING]:
+        if isinstance(item, dict) and (name := _short_id(item.get("name"), 100)):
+            ranking.append({"name": name, "confidence": _number(item.get("confidence"))})
+    return ranking

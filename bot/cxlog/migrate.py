@@ -1,0 +1,53 @@
+"""Run the CX store's alembic migrations programmatically (``python -m bot cxlog migrate``).
+
+There is no alembic.ini: the migrations live in this package and the database URL is handed to
+env.py through the config's attributes (an ini file would %-interpolate passwords in the URL).
+The review app's tables are further revisions in the same directory, so ``upgrade`` creates them
+too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.cxlog.database import ensure_sqlite_directory
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "cxlog_alembic_version"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str) -> None:
+    """Bring the schema to the newest revision; env.py runs its own event loop, so call this
+    from synchronous code (or a worker thread), never from inside a running loop."""
+    ensure_sqlite_directory(database_url)
+    command.upgrade(alembic_config(database_url), "heads")
+
+
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+
+
+def _current_revisions(connection: Connection) -> set[str]:
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return set(context.get_current_heads())
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """True when the database has been migrated to the newest revision(s)."""
+    async with engine.connect() as connection:
+        current = await connection.run_sync(_current_revisions)
+    return current == head_revisions()

@@ -1,0 +1,1 @@
+"""Deployment profiles: configuration for the load balancer of the scale-out profile."""

@@ -1,0 +1,224 @@
+"""Live human handoff: who is waiting, which agent has them, and moving messages between them.
+
+Rasa's tracker is the source of truth: a conversation is handed off while it is paused (the
+bot's ``action_handoff_to_human`` pauses it) and the bot is back once a ``resume`` event is
+appended. This object only keeps the live view of it for the open websockets, so after a review
+app restart a waiting customer reappears in the inbox as soon as their widget reconnects.
+Agent messages are appended to the tracker as bot events tagged with the agent's name, so the
+transcript and the CX log show exactly what the customer read.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.handoff.hours import WorkingHours
+from bot.handoff.tickets import TicketClient, TicketRequest
+from bot.widget.connections import SocketGroups
+from bot.widget.messages import AGENT_METADATA_KEY, agent_message, as_text, bot_message, transcript
+from bot.widget.rasa_client import RasaClient
+
+logger = logging.getLogger(__name__)
+
+# Bot events the review app writes itself (not agent words) carry this metadata key.
+NOTICE_METADATA_KEY = "handoff_notice"
+MAX_REASON_CHARS = 200
+
+
+class UnknownHandoff(LookupError):
+    """An agent acted on a conversation that is not (or no longer) handed off."""
+
+
+@dataclass
+class Handoff:
+    sender_id: str
+    reason: str | None
+    customer_id: str | None
+    requested_at: float
+    agent: str | None = None
+    last_message: str | None = None
+
+
+def _reason(state: dict[str, Any]) -> str | None:
+    reason = (state.get("slots") or {}).get("handoff_reason")
+    return str(reason)[:MAX_REASON_CHARS] if reason else None
+
+
+class HandoffService:
+    def __init__(
+        self,
+        rasa: RasaClient,
+        customers: SocketGroups,
+        agents: SocketGroups,
+        hours: WorkingHours,
+        tickets: TicketClient,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.rasa = rasa
+        self.customers = customers
+        self.agents = agents
+        self.hours = hours
+        self.tickets = tickets
+        self.clock = clock
+        self.handoffs: dict[str, Handoff] = {}
+
+    # -- what agents see -------------------------------------------------------------------
+
+    def agent_available(self) -> bool:
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        return self.hours.is_open(now) and bool(self.agents.keys())
+
+    def queue_frame(self) -> dict[str, Any]:
+        waiting = sorted(self.handoffs.values(), key=lambda handoff: handoff.requested_at)
+        return {
+            "type": "queue",
+            "handoffs": [
+                {**asdict(h), "customer_online": self.customers.is_online(h.sender_id)}
+                for h in waiting
+            ],
+            "agents_online": sorted(self.agents.keys()),
+        }
+
+    async def publish_queue(self) -> None:
+        await self.agents.broadcast(self.queue_frame())
+
+    async def conversation(self, sender_id: str) -> list[dict[str, Any]]:
+        """The whole conversation so far (bot, customer and agent messages) for the inbox."""
+        tracker = await self.rasa.tracker(sender_id)
+        return transcript(tracker.get("events") or [])
+
+    # -- customer side, called by the widget gateway ---------------------------------------
+
+    def is_handed_off(self, sender_id: str) -> bool:
+        return sender_id in self.handoffs
+
+    def state_for(self, sender_id: str) -> dict[str, Any] | None:
+        handoff = self.handoffs.get(sender_id)
+        if handoff is None:
+            return None
+        return {"state": "active" if handoff.agent else "waiting", "agent": handoff.agent}
+
+    async def conversation_paused(
+        self, sender_id: str, customer_id: str | None, state: dict[str, Any]
+    ) -> None:
+        """The bot just handed over: queue the customer for an agent, or say honestly why not."""
+        if sender_id in self.handoffs:
+            return
+        if not self.agent_available():
+            await self._decline(sender_id, customer_id, _reason(state))
+            return
+        self.handoffs[sender_id] = Handoff(sender_id, _reason(state), customer_id, self.clock())
+        await self.customers.send(sender_id, {"type": "handoff", "state": "waiting"})
+        await self.publish_queue()
+
+    async def restore(self, sender_id: str, customer_id: str | None, state: dict[str, Any]) -> None:
+        """A customer whose conversation is still paused came back (e.g. after a restart)."""
+        if state.get("paused") and sender_id not in self.handoffs:
+            self.handoffs[sender_id] = Handoff(sender_id, _reason(state), customer_id, self.clock())
+            await self.publish_queue()
+
+    async def customer_said(self, sender_id: str, message: dict[str, Any]) -> bool:
+        """Pass a customer message to the agents; ``False`` when the bot is in charge."""
+        handoff = self.handoffs.get(sender_id)
+        if handoff is None:
+            return False
+        handoff.last_message = message["text"]
+        await self.agents.broadcast({"type": "message", "conversation": sender_id, **message})
+        return True
+
+    async def bot_resumed(self, sender_id: str) -> None:
+        """Rasa is answering again without an agent ending it (the session expired)."""
+        if self.handoffs.pop(sender_id, None) is not None:
+            await self.publish_queue()
+
+    async def customer_presence_changed(self, sender_id: str) -> None:
+        if sender_id in self.handoffs:
+            await self.publish_queue()
+
+    # -- agent side, called by the inbox websocket -----------------------------------------
+
+    def _handoff(self, sender_id: str) -> Handoff:
+        handoff = self.handoffs.get(sender_id)
+        if handoff is None:
+            raise UnknownHandoff(sender_id)
+        return handoff
+
+    async def agent_reply(self, agent: str, sender_id: str, text: str) -> None:
+        """Deliver at once to the customer's widget, then record it in the tracker."""
+        handoff = self._handoff(sender_id)
+        if handoff.agent is None:
+            handoff.agent = agent
+            await self.customers.send(
+                sender_id, {"type": "handoff", "state": "active", "agent": agent}
+            )
+            await self.publish_queue()
+        message = agent_message(agent, text, self.clock())
+        await self.customers.send(sender_id, {"type": "message", "message": message})
+        await self.agents.broadcast({"type": "message", "conversation": sender_id, **message})
+        metadata = {AGENT_METADATA_KEY: agent}
+        event = {"event": "bot", "text": text, "timestamp": message["ts"], "metadata": metadata}
+        await self.rasa.append_events(sender_id, [event])
+
+    async def end(self, agent: str, sender_id: str) -> None:
+        """The agent is done: the bot takes the conversation back and says so."""
+        self._handoff(sender_id)
+        text = "You're back with the assistant now. Is there anything else I can help with?"
+        await self._say_and_resume(sender_id, text, {NOTICE_METADATA_KEY: f"ended by {agent}"})
+        del self.handoffs[sender_id]
+        await self.customers.send(sender_id, {"type": "handoff", "state": "ended", "agent": agent})
+        await self.publish_queue()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _say_and_resume(self, sender_id: str, text: str, metadata: dict[str, str]) -> None:
+        now = self.clock()
+        message = bot_message({"text": text}, now)
+        await self.customers.send(sender_id, {"type": "message", "message": message})
+        events = [
+            {"event": "bot", "text": text, "timestamp": now, "metadata": metadata},
+            {"event": "resume", "timestamp": now},
+        ]
+        await self.rasa.append_events(sender_id, events)
+
+    async def _decline(self, sender_id: str, customer_id: str | None, reason: str | None) -> None:
+        """No agent can take it: open a ticket, tell the customer exactly that, resume the bot."""
+        history = as_text(await self.conversation(sender_id))
+        ticket_id = await self.tickets.open_ticket(
+            TicketRequest(sender_id, reason, history, customer_id)
+        )
+        text = self._decline_text(ticket_id, customer_id)
+        await self._say_and_resume(sender_id, text, {NOTICE_METADATA_KEY: "no agent available"})
+        await self.customers.send(sender_id, {"type": "handoff", "state": "unavailable"})
+
+    def _decline_text(self, ticket_id: str | None, customer_id: str | None) -> str:
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        if self.hours.is_open(now):
+            opening = (
+                "I'm sorry, I have to correct myself: no one from our support team is online "
+                "right now."
+            )
+        elif self.hours.rules:
+            opening = (
+                "I'm sorry, I have to correct myself: our support team is offline right now "
+                f"(their hours: {self.hours.describe()})."
+            )
+        else:
+            opening = "I'm sorry, I have to correct myself: our team doesn't take live chats."
+        if ticket_id is None:
+            follow_up = " I couldn't open a ticket for you either; please try again a bit later."
+        elif customer_id:
+            follow_up = (
+                f" I've opened ticket {ticket_id} with this conversation, and the team will "
+                "contact you using the details on your account."
+            )
+        else:
+            follow_up = (
+                f" I've opened ticket {ticket_id} with this conversation; please mention that "
+                "number when you contact us."
+            )
+        return f"{opening}{follow_up} Meanwhile, I'm happy to help with anything else."

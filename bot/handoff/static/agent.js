@@ -1,0 +1,214 @@
+/*
+ * Agent inbox: one websocket to /agent/ws. The server pushes the queue and every message, so
+ * nothing here polls. Text is always inserted with textContent (customers type anything).
+ */
+(() => {
+  "use strict";
+
+  const $ = (id) => document.getElementById(id);
+  const queueList = $("queue");
+  const queueEmpty = $("queue-empty");
+  const agentsOnline = $("agents-online");
+  const connection = $("connection");
+  const conversationSection = $("conversation");
+  const placeholder = $("placeholder");
+  const title = $("conversation-title");
+  const meta = $("conversation-meta");
+  const transcript = $("transcript");
+  const replyForm = $("reply-form");
+  const replyInput = $("reply");
+  const endButton = $("end-handoff");
+  const errorBox = $("inbox-error");
+  const me = $("agent-name").textContent;
+  const baseTitle = document.title;
+
+  let socket = null;
+  let retries = 0;
+  let current = null; // conversation id on screen
+  let queue = [];
+  const unseen = new Set();
+
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value);
+    }
+    node.append(...children);
+    return node;
+  }
+
+  const shortId = (id) => `Customer ${id.slice(4, 12)}`;
+  const time = (ts) =>
+    new Date(ts * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const minutesAgo = (ts) => Math.max(0, Math.round((Date.now() / 1000 - ts) / 60));
+
+  function setConnection(state, text) {
+    connection.dataset.state = state;
+    connection.textContent = text;
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(frame));
+      return true;
+    }
+    errorBox.textContent = "Not connected; wait for the connection to come back.";
+    return false;
+  }
+
+  function renderQueue() {
+    queueList.replaceChildren();
+    queueEmpty.hidden = queue.length > 0;
+    for (const item of queue) {
+      const who = item.agent ? `with ${item.agent}` : "waiting for an agent";
+      const presence = item.customer_online ? "customer online" : "customer offline";
+      const button = el(
+        "button",
+        {
+          type: "button",
+          class: "queue-item",
+          "aria-current": item.sender_id === current ? "true" : "false",
+          "data-conversation": item.sender_id,
+        },
+        el("strong", { text: shortId(item.sender_id) }),
+        el("span", { text: item.reason ? `Reason: ${item.reason}` : "No reason given" }),
+        el("span", {
+          class: "muted",
+          text: `${who} · ${minutesAgo(item.requested_at)} min · ${presence}`,
+        }),
+      );
+      if (item.customer_id) button.append(el("span", { text: `Signed in: ${item.customer_id}` }));
+      if (unseen.has(item.sender_id)) button.append(el("span", { class: "new", text: "New" }));
+      button.addEventListener("click", () => openConversation(item.sender_id));
+      queueList.append(el("li", {}, button));
+    }
+    const waiting = queue.filter((item) => !item.agent).length;
+    document.title = waiting ? `(${waiting}) ${baseTitle}` : baseTitle;
+  }
+
+  function renderMessage(message) {
+    const who =
+      message.from === "agent"
+        ? `${message.agent} (agent)`
+        : message.from === "customer"
+          ? "Customer"
+          : "Bot";
+    const body = el("div", { class: "text", text: message.text || message.image || "" });
+    if (message.buttons && message.buttons.length) {
+      const options = message.buttons.map((b) => b.title).join(" | ");
+      body.append(el("div", { class: "muted", text: `Buttons: ${options}` }));
+    }
+    transcript.append(
+      el(
+        "div",
+        { class: `line from-${message.from}` },
+        el("div", { class: "who", text: `${who} · ${time(message.ts)}` }),
+        body,
+      ),
+    );
+    transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  function openConversation(id) {
+    current = id;
+    unseen.delete(id);
+    errorBox.textContent = "";
+    transcript.replaceChildren();
+    conversationSection.hidden = false;
+    placeholder.hidden = true;
+    title.textContent = shortId(id);
+    updateMeta();
+    renderQueue();
+    send({ type: "open", conversation: id });
+    replyInput.focus();
+  }
+
+  function updateMeta() {
+    const item = queue.find((entry) => entry.sender_id === current);
+    if (!item) {
+      meta.textContent = "This conversation is back with the bot.";
+      replyForm.hidden = true;
+      endButton.hidden = true;
+      return;
+    }
+    replyForm.hidden = false;
+    endButton.hidden = false;
+    const parts = [item.reason ? `Reason: ${item.reason}` : "No reason given"];
+    if (item.customer_id) parts.push(`signed-in customer ${item.customer_id}`);
+    parts.push(item.agent ? `handled by ${item.agent}` : "nobody has replied yet");
+    meta.textContent = parts.join(" · ");
+  }
+
+  const handlers = {
+    queue(frame) {
+      const before = new Set(queue.map((item) => item.sender_id));
+      queue = frame.handoffs;
+      for (const item of queue) if (!before.has(item.sender_id)) unseen.add(item.sender_id);
+      const others = frame.agents_online.filter((name) => name !== me);
+      agentsOnline.textContent = others.length
+        ? `Also online: ${others.join(", ")}`
+        : "You are the only agent online.";
+      renderQueue();
+      if (current) updateMeta();
+    },
+    transcript(frame) {
+      if (frame.conversation !== current) return;
+      transcript.replaceChildren();
+      frame.messages.forEach(renderMessage);
+    },
+    message(frame) {
+      if (frame.conversation === current) renderMessage(frame);
+      else {
+        unseen.add(frame.conversation);
+        renderQueue();
+      }
+    },
+    error(frame) {
+      errorBox.textContent = frame.message;
+    },
+  };
+
+  function connect() {
+    setConnection("connecting", retries ? "Reconnecting…" : "Connecting…");
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/agent/ws`);
+    socket = ws;
+    ws.addEventListener("open", () => {
+      retries = 0;
+      setConnection("online", "Online: customers can be handed to you");
+      if (current) send({ type: "open", conversation: current });
+    });
+    ws.addEventListener("message", (event) => {
+      const frame = JSON.parse(event.data);
+      if (handlers[frame.type]) handlers[frame.type](frame);
+    });
+    ws.addEventListener("close", () => {
+      if (socket !== ws) return;
+      setConnection("offline", "Offline, reconnecting…");
+      const delay = Math.min(10000, 500 * 2 ** retries);
+      retries += 1;
+      setTimeout(connect, delay);
+    });
+  }
+
+  replyForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = replyInput.value.trim();
+    if (text && current && send({ type: "reply", conversation: current, text })) {
+      replyInput.value = "";
+      errorBox.textContent = "";
+    }
+  });
+  replyInput.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      replyForm.requestSubmit();
+    }
+  });
+  endButton.addEventListener("click", () => {
+    if (current) send({ type: "end", conversation: current });
+  });
+
+  connect();
+})();

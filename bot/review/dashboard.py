@@ -1,0 +1,123 @@
+"""The dashboard's numbers for a date range: a few aggregate queries, then :mod:`metrics`.
+
+Days are UTC days of a conversation's start (messages: of the message), the same days the
+conversation list filters on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.cxlog.models import OUTCOMES, Conversation, Turn
+from bot.review import metrics
+from bot.review.filters import FilterError
+from bot.review.queries import dialect_of
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 731
+
+
+def date_range(date_from: date | None, date_to: date | None, today: date) -> tuple[date, date]:
+    """The range asked for, defaulting to the last 30 days; FilterError if it is too long."""
+    last = date_to or today
+    first = date_from or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise FilterError("from must not be after to")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise FilterError(f"the dashboard shows at most {MAX_DAYS} days at once")
+    return first, last
+
+
+def _day(column: Any, dialect: str) -> ColumnElement:
+    if dialect == "sqlite":
+        return func.date(column)
+    # Constants inline, not bound: GROUP BY must repeat the select's expression exactly.
+    return func.to_char(
+        func.timezone(literal_column("'UTC'"), column), literal_column("'YYYY-MM-DD'")
+    )
+
+
+@dataclass
+class ConversationCounts:
+    """Everything the dashboard needs from the conversations table, from one grouped scan."""
+
+    total: int = 0
+    customer_messages: int = 0
+    fallback_messages: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    csat: dict[int, int] = field(default_factory=dict)
+    nps: dict[int, int] = field(default_factory=dict)
+
+    def add(self, outcome: str, csat: int | None, nps: int | None, row: Sequence[Any]) -> None:
+        count, messages, fallbacks = (int(value or 0) for value in row)
+        self.total += count
+        self.customer_messages += messages
+        self.fallback_messages += fallbacks
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + count
+        if csat is not None:
+            self.csat[csat] = self.csat.get(csat, 0) + count
+        if nps is not None:
+            self.nps[nps] = self.nps.get(nps, 0) + count
+
+
+async def _conversation_counts(db: AsyncSession, in_range: Sequence[Any]) -> ConversationCounts:
+    groups = (Conversation.outcome, Conversation.csat, Conversation.nps)
+    rows = await db.execute(
+        select(
+            *groups,
+            func.count(),
+            func.sum(Conversation.turn_count),
+            func.sum(Conversation.fallback_count),
+        )
+        .where(*in_range)
+        .group_by(*groups)
+    )
+    counts = ConversationCounts()
+    for outcome, csat, nps, *sums in rows:
+        counts.add(outcome, csat, nps, sums)
+    return counts
+
+
+async def dashboard_data(db: AsyncSession, first: date, last: date) -> dict[str, Any]:
+    start = datetime.combine(first, time(), UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), UTC)
+    in_range = (Conversation.started_at >= start, Conversation.started_at < end)
+    counts = await _conversation_counts(db, in_range)
+    day = _day(Conversation.started_at, dialect_of(db))
+    daily = await db.execute(select(day, func.count()).where(*in_range).group_by(day))
+    intents = await db.execute(
+        select(Turn.intent, func.count(), func.avg(Turn.confidence))
+        .where(Turn.created_at >= start, Turn.created_at < end, Turn.intent.is_not(None))
+        .group_by(Turn.intent)
+    )
+    intent_stats = [
+        metrics.IntentStats(name, count, float(avg) if avg is not None else None)
+        for name, count, avg in intents
+    ]
+    outcomes = counts.outcomes
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "conversations": counts.total,
+        "customer_messages": counts.customer_messages,
+        "outcomes": outcomes,
+        "per_day": metrics.per_day(
+            {date.fromisoformat(str(key)): count for key, count in daily}, first, last
+        ),
+        "containment_rate": metrics.containment_rate(
+            counts.total, outcomes["handed_off"], outcomes["abandoned"]
+        ),
+        "handoff_rate": metrics.rate(outcomes["handed_off"], counts.total),
+        "fallback_rate": metrics.rate(counts.fallback_messages, counts.customer_messages),
+        "csat": metrics.csat_summary(counts.csat),
+        "nps": metrics.nps_summary(counts.nps),
+        "top_intents": metrics.top_intents(intent_stats),
+        "lowest_confidence_intents": metrics.lowest_confidence_intents(intent_stats),
+    }

@@ -1,0 +1,35 @@
+"""The dashboard page and its JSON; the browser draws the charts (static/dashboard.js)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from aiohttp import web
+
+from bot.review.dashboard import dashboard_data, date_range
+from bot.review.filters import FilterError, parse_date_range
+from bot.review.pages import render
+from bot.review.state import db
+
+routes = web.RouteTableDef()
+
+
+def _range(request: web.Request) -> tuple[date, date]:
+    try:
+        date_from, date_to = parse_date_range(request.query)
+        return date_range(date_from, date_to, datetime.now(UTC).date())
+    except FilterError as error:
+        raise web.HTTPBadRequest(text=str(error)) from None
+
+
+@routes.get("/dashboard")
+async def dashboard_page(request: web.Request) -> web.Response:
+    first, last = _range(request)
+    return render(request, "dashboard.html", {"first": first, "last": last})
+
+
+@routes.get("/api/dashboard")
+async def dashboard_api(request: web.Request) -> web.Response:
+    first, last = _range(request)
+    async with db(request) as session:
+        return web.json_response(await dashboard_data(session, first, last))

@@ -1,0 +1,53 @@
+"""Intent discovery: clusters of open inbox messages as candidate intents. Turning a cluster into
+an intent is ``POST /api/nlu/intents`` with the cluster's (reviewed) messages."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+
+from aiohttp import web
+
+from bot.review.pages import render
+from bot.review.roles import Role
+from bot.review.security import requires
+from bot.review.state import db
+from bot.training.discovery import Cluster, discover
+from bot.training.inbox import inbox_items
+
+routes = web.RouteTableDef()
+
+# Clustering works on dense vectors (memory grows with messages × n-grams): the most frequent
+# open messages are the ones worth an intent anyway.
+MAX_MESSAGES = 500
+MAX_CLUSTERS = 30
+
+
+def _min_size(request: web.Request) -> int:
+    raw = request.query.get("min_size", "3")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 2 <= int(raw) <= 1000:
+        raise web.HTTPBadRequest(text="min_size must be a whole number from 2 to 1000")
+    return int(raw)
+
+
+async def _clusters(request: web.Request, min_size: int) -> list[Cluster]:
+    async with db(request) as session:
+        items = await inbox_items(session)
+    # scikit-learn is CPU-bound: keep the event loop serving other people meanwhile.
+    clusters = await asyncio.to_thread(discover, items[:MAX_MESSAGES], min_size=min_size)
+    return clusters[:MAX_CLUSTERS]
+
+
+@routes.get("/nlu/discovery")
+@requires(Role.ANNOTATOR)
+async def discovery_page(request: web.Request) -> web.Response:
+    min_size = _min_size(request)
+    clusters = await _clusters(request, min_size)
+    return render(request, "nlu/discovery.html", {"clusters": clusters, "min_size": min_size})
+
+
+@routes.get("/api/nlu/clusters")
+@requires(Role.ANNOTATOR)
+async def clusters_api(request: web.Request) -> web.Response:
+    clusters = await _clusters(request, _min_size(request))
+    return web.json_response({"clusters": [asdict(cluster) for cluster in clusters]})

@@ -1,0 +1,276 @@
+"""The training page and its JSON API: export labels into the project, train a candidate in the
+background, compare it with the live model, promote it (admin) or roll back (admin).
+
+Training and comparison run as ``python -m bot nlu train-candidate|compare`` in a child process,
+one job at a time; the page polls ``GET /api/nlu/training`` for their progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Coroutine
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.cxlog.database import create_engine, session_factory
+from bot.review.nlu.jobs import Busy
+from bot.review.nlu.models import (
+    child_environment,
+    comparison,
+    find_candidate,
+    is_live,
+    model_store,
+    nlu_command,
+    training_job,
+)
+from bot.review.nlu.payloads import optional_int, read_json, string_field
+from bot.review.nlu.state import nlu_state
+from bot.review.pages import render
+from bot.review.roles import Role
+from bot.review.security import requires
+from bot.review.state import db, signed_in, state
+from bot.settings import PROJECT_ROOT, Settings
+from bot.training.candidate import JobState
+from bot.training.commands import decision_file, gate_passed, job_file
+from bot.training.export import ExportResult, export
+from bot.training.models import NluAnnotation
+from bot.training.promote import promote, rollback
+
+routes = web.RouteTableDef()
+
+MAX_EPOCHS = 1000
+
+
+def _settings(request: web.Request) -> Settings:
+    return state(request).settings
+
+
+async def _pending_labels(request: web.Request) -> int:
+    async with db(request) as session:
+        query = select(func.count()).where(NluAnnotation.status == "labelled")
+        return await session.scalar(query) or 0
+
+
+def _comparison_is_current(settings: Settings, candidate: Path) -> bool:
+    """A comparison counts only against the model that is live now (not one since replaced)."""
+    decision, live = decision_file(settings, candidate), model_store(settings).current
+    return decision.exists() and (
+        not live.exists() or decision.stat().st_mtime >= live.stat().st_mtime
+    )
+
+
+async def training_status(request: web.Request) -> dict[str, Any]:
+    settings, nlu = _settings(request), nlu_state(request)
+    candidate = find_candidate(settings, None)
+    compared = comparison(settings, candidate) if candidate else None
+    if compared is not None:
+        compared["current"] = _comparison_is_current(settings, candidate)
+    store = model_store(settings)
+    admin = signed_in(request).may(Role.ADMIN)
+    live = candidate is not None and is_live(settings, candidate)
+    idle = not nlu.runner.busy and not nlu.model_lock.locked()
+    return {
+        "job": nlu.runner.report.as_dict(),
+        "training": training_job(settings),
+        "candidate": candidate.name if candidate else None,
+        "candidate_is_live": live,
+        "comparison": compared,
+        "pending_labels": await _pending_labels(request),
+        "live_model": store.current.exists(),
+        "rollback_available": store.previous.exists(),
+        "may_promote": admin,
+        "can_promote": bool(
+            admin and idle and compared and compared["promote"] and compared["current"] and not live
+        ),
+    }
+
+
+@routes.get("/nlu/training")
+@requires(Role.ANNOTATOR)
+async def training_page(request: web.Request) -> web.Response:
+    return render(request, "nlu/training.html", {"may_promote": signed_in(request).may(Role.ADMIN)})
+
+
+@routes.get("/api/nlu/training")
+@requires(Role.ANNOTATOR)
+async def training_api(request: web.Request) -> web.Response:
+    return web.json_response(await training_status(request))
+
+
+def _export_in_worker(settings: Settings) -> ExportResult:
+    """Export parses every training file with Rasa's reader: in a worker thread with its own
+    event loop and engine, so the app keeps answering meanwhile."""
+
+    async def run() -> ExportResult:
+        engine = create_engine(settings.cx_database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await export(session, settings.project_dir)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _refuse_while_busy(request: web.Request) -> None:
+    nlu = nlu_state(request)
+    if nlu.runner.busy:
+        raise web.HTTPConflict(text=f"wait for the running {nlu.runner.report.kind} job to finish")
+    if nlu.model_lock.locked():
+        raise web.HTTPConflict(text="a promotion or rollback is in progress")
+
+
+@routes.post("/api/nlu/export")
+@requires(Role.ANNOTATOR)
+async def export_api(request: web.Request) -> web.Response:
+    """Write labelled messages into data/nlu (and new intents into domain.yml and rules)."""
+    await read_json(request)
+    nlu = nlu_state(request)
+    if nlu.runner.busy and nlu.runner.report.kind == "train":
+        raise web.HTTPConflict(text="a candidate is training on the data; export after it ends")
+    if nlu.export_lock.locked():
+        raise web.HTTPConflict(text="an export is already running")
+    async with nlu.export_lock:
+        try:
+            result = await asyncio.to_thread(_export_in_worker, _settings(request))
+        except ValueError as error:
+            raise web.HTTPBadRequest(text=str(error)) from None
+    return web.json_response(asdict(result))
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _training_failed(settings: Settings, runner_error: str) -> None:
+    """A training process that died (or was stopped) never wrote its own failure."""
+    state = JobState.load(job_file(settings))
+    if state.status == "running":
+        state.status, state.error = "failed", runner_error
+        state.finished_at = _utc_now()
+        state.save(job_file(settings))
+
+
+@routes.post("/api/nlu/candidates")
+@requires(Role.ANNOTATOR)
+async def train_api(request: web.Request) -> web.Response:
+    """``{"epochs"?: n}``: train a candidate on the project's current data (fewer epochs: a
+    quick trial run)."""
+    body = await read_json(request, optional=frozenset({"epochs"}))
+    epochs = optional_int(body, "epochs", 1, MAX_EPOCHS)
+    settings, nlu = _settings(request), nlu_state(request)
+    _refuse_while_busy(request)
+    if nlu.export_lock.locked():
+        raise web.HTTPConflict(text="an export is writing the data; train after it ends")
+    arguments = ["train-candidate"] + (["--epochs", str(epochs)] if epochs else [])
+
+    def judge(code: int) -> str:
+        error = nlu.runner.failure("train", code)
+        if error:
+            _training_failed(settings, error)
+        return error
+
+    # The page shows "starting" until the child takes over the job file.
+    JobState(status="running", stage="starting", started_at=_utc_now()).save(job_file(settings))
+    try:
+        await nlu.runner.start(
+            "train", nlu_command(*arguments), PROJECT_ROOT, child_environment(settings), judge
+        )
+    except Busy as busy:
+        raise web.HTTPConflict(text=str(busy)) from None
+    return web.json_response(await training_status(request), status=202)
+
+
+def _candidate(request: web.Request, body: dict[str, Any]) -> Path:
+    name = string_field(body, "candidate")
+    candidate = find_candidate(_settings(request), name)
+    if candidate is None:
+        if name:
+            raise web.HTTPNotFound(text=f"no candidate model {name!r}")
+        raise web.HTTPConflict(text="no candidate yet: train one first")
+    return candidate
+
+
+@routes.post("/api/nlu/comparisons")
+@requires(Role.ANNOTATOR)
+async def compare_api(request: web.Request) -> web.Response:
+    """``{"candidate"?: file name}`` (default: the newest): score it and the live model on the
+    fixed evaluation set, in the background; the gate decision appears in the status."""
+    body = await read_json(request, optional=frozenset({"candidate"}))
+    settings, nlu = _settings(request), nlu_state(request)
+    candidate = _candidate(request, body)
+    if not model_store(settings).current.exists():
+        raise web.HTTPConflict(text="there is no live model to compare with")
+    _refuse_while_busy(request)
+    started = time.time()
+    decision = decision_file(settings, candidate)
+
+    def judge(code: int) -> str:
+        # `nlu compare` exits 1 both when the gate refuses and when it crashes: the fresh
+        # decision file tells them apart.
+        if decision.exists() and decision.stat().st_mtime >= started - 1:
+            return ""
+        return nlu.runner.failure("compare", code) or "the comparison wrote no decision"
+
+    try:
+        await nlu.runner.start(
+            "compare",
+            nlu_command("compare", str(candidate.resolve())),
+            PROJECT_ROOT,
+            child_environment(settings),
+            judge,
+        )
+    except Busy as busy:
+        raise web.HTTPConflict(text=str(busy)) from None
+    return web.json_response(await training_status(request), status=202)
+
+
+async def _swap(change: Coroutine[Any, Any, list[str]]) -> list[str]:
+    """Run a promotion or rollback (model file copies, then Rasa's HTTP API) in a worker thread
+    with its own event loop: copying a large model must not stall everyone's pages."""
+    try:
+        return await asyncio.to_thread(asyncio.run, change)
+    except FileNotFoundError as error:
+        raise web.HTTPConflict(text=str(error)) from None
+    except (OSError, RuntimeError, aiohttp.ClientError, TimeoutError) as error:
+        raise web.HTTPBadGateway(text=f"the model swap failed: {error}") from None
+
+
+@routes.post("/api/nlu/promotions")
+@requires(Role.ADMIN)
+async def promote_api(request: web.Request) -> web.Response:
+    """``{"candidate"?: file name}``: hot-swap a candidate that passed the gate into Rasa."""
+    body = await read_json(request, optional=frozenset({"candidate"}))
+    settings, nlu = _settings(request), nlu_state(request)
+    candidate = _candidate(request, body)
+    _refuse_while_busy(request)
+    async with nlu.model_lock:
+        if not gate_passed(settings, candidate) or not _comparison_is_current(settings, candidate):
+            raise web.HTTPConflict(
+                text=f"{candidate.name} has not passed a comparison with the live model"
+            )
+        if is_live(settings, candidate):
+            raise web.HTTPConflict(text=f"{candidate.name} is already live")
+        store = model_store(settings)
+        ids = await _swap(promote(store, candidate, settings.rasa_nodes, settings.rasa_auth_token))
+    return web.json_response({"promoted": candidate.name, "model_ids": ids})
+
+
+@routes.post("/api/nlu/rollbacks")
+@requires(Role.ADMIN)
+async def rollback_api(request: web.Request) -> web.Response:
+    """Reload the model the last promotion replaced (a second rollback undoes the first)."""
+    await read_json(request)
+    settings, nlu = _settings(request), nlu_state(request)
+    _refuse_while_busy(request)
+    async with nlu.model_lock:
+        store = model_store(settings)
+        ids = await _swap(rollback(store, settings.rasa_nodes, settings.rasa_auth_token))
+    return web.json_response({"rolled_back": True, "model_ids": ids})

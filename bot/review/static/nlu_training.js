@@ -1,0 +1,174 @@
+// The training page: export, train a candidate, compare it, promote or roll back. The page is
+// drawn from GET /api/nlu/training and polls it while a job runs, so training progress and the
+// comparison appear without reloading.
+"use strict";
+
+(function () {
+  const root = document.getElementById("nlu-training");
+  if (!root) {
+    return;
+  }
+  const api = window.nluApi;
+  const POLL_MS = 1000;
+  let polling = null;
+  let latest = null;
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function signed(delta) {
+    return (delta > 0 ? "+" : "") + delta.toFixed(3);
+  }
+
+  function jobText(status) {
+    const job = status.job;
+    const training = status.training;
+    if (job.running && job.kind === "compare") {
+      return "Comparing " + status.candidate + " with the live model…";
+    }
+    if (job.running || training.status === "running") {
+      return "Training: " + (training.stage || "starting") + " " + training.percent + "%";
+    }
+    if (job.kind === "compare" && job.error) {
+      return "The comparison failed: " + job.error;
+    }
+    if (training.status === "failed") {
+      return "Training failed: " + training.error;
+    }
+    if (training.status === "succeeded") {
+      return "Trained " + training.model + " (finished " + training.finished_at + ")";
+    }
+    return "No training yet.";
+  }
+
+  function drawComparison(comparison) {
+    const gate = byId("nlu-gate");
+    const table = byId("nlu-comparison");
+    gate.hidden = table.hidden = !comparison;
+    if (!comparison) {
+      return;
+    }
+    let summary = comparison.candidate + ": " + comparison.summary;
+    summary += " (macro F1 " + comparison.current_macro_f1.toFixed(3) + " → ";
+    summary += comparison.candidate_macro_f1.toFixed(3) + ")";
+    if (!comparison.current) {
+      summary += ". The live model changed since: compare again.";
+    }
+    gate.textContent = summary;
+    gate.dataset.decision = comparison.promote ? "promote" : "refuse";
+    const body = table.tBodies[0];
+    body.replaceChildren();
+    comparison.rows.forEach(function (row) {
+      const line = api.element("tr");
+      line.dataset.intent = row.intent;
+      if (row.regression) {
+        line.className = "nlu-regression";
+      }
+      line.appendChild(api.element("td", row.intent));
+      line.appendChild(api.element("td", row.current_f1.toFixed(3)));
+      line.appendChild(api.element("td", row.candidate_f1.toFixed(3)));
+      line.appendChild(api.element("td", signed(row.delta), "nlu-delta"));
+      line.appendChild(api.element("td", row.support));
+      const note = row.regression ? "dropped more than the margin" : row.new ? "new intent" : "";
+      line.appendChild(api.element("td", note));
+      body.appendChild(line);
+    });
+  }
+
+  function draw(status) {
+    latest = status;
+    const busy = status.job.running;
+    const pending = status.pending_labels;
+    byId("nlu-pending").textContent =
+      pending === 1 ? "1 labelled message waits for export." : pending + " labelled messages wait for export.";
+    byId("nlu-export").disabled = busy && status.job.kind === "train";
+    byId("nlu-train").disabled = busy;
+    byId("nlu-compare").disabled = busy || !status.candidate || !status.live_model;
+    const progress = byId("nlu-progress");
+    progress.value = status.training.status === "succeeded" && !busy ? 100 : status.training.percent;
+    byId("nlu-job-text").textContent = jobText(status);
+    byId("nlu-candidate").textContent =
+      (status.candidate || "—") + (status.candidate_is_live ? " (live)" : "");
+    drawComparison(status.comparison);
+    const promote = byId("nlu-promote");
+    if (promote) {
+      promote.disabled = !status.can_promote;
+      byId("nlu-rollback").disabled = busy || !status.rollback_available;
+    }
+    root.dataset.state = busy ? "busy" : "idle";
+    if (busy && polling === null) {
+      polling = window.setTimeout(refresh, POLL_MS);
+    }
+  }
+
+  async function refresh() {
+    window.clearTimeout(polling);
+    polling = null;
+    try {
+      draw(await api.get("/api/nlu/training"));
+    } catch (error) {
+      api.say("Could not load the training status: " + error.message, true);
+      polling = window.setTimeout(refresh, POLL_MS * 5);
+    }
+  }
+
+  function showExport(result) {
+    const list = byId("nlu-export-list");
+    list.replaceChildren();
+    Object.keys(result.added)
+      .sort()
+      .forEach(function (intent) {
+        let text = intent + ": +" + result.added[intent] + " examples";
+        if (result.new_intents.includes(intent)) {
+          text += " (new intent, " + (result.held_back[intent] || 0) + " kept for evaluation)";
+        }
+        list.appendChild(api.element("li", text));
+      });
+    const written = Object.values(result.added).reduce((sum, count) => sum + count, 0);
+    byId("nlu-export-summary").textContent =
+      "Exported " + written + " examples; " + result.skipped_duplicates + " duplicates skipped.";
+    byId("nlu-export-result").hidden = false;
+  }
+
+  const actions = {
+    "nlu-export": async function () {
+      showExport(await api.post("/api/nlu/export", {}));
+      api.say("Exported. Train a candidate to use the new data.");
+    },
+    "nlu-train": async function () {
+      const epochs = byId("nlu-epochs").value;
+      draw(await api.post("/api/nlu/candidates", epochs ? { epochs: Number(epochs) } : {}));
+      api.say("Training started.");
+    },
+    "nlu-compare": async function () {
+      draw(await api.post("/api/nlu/comparisons", { candidate: latest.candidate }));
+      api.say("Comparison started.");
+    },
+    "nlu-promote": async function () {
+      const result = await api.post("/api/nlu/promotions", { candidate: latest.candidate });
+      byId("nlu-swap-result").textContent =
+        "Promoted " + result.promoted + "; Rasa runs model " + result.model_ids.join(", ") + ".";
+      api.say("Promoted.");
+    },
+    "nlu-rollback": async function () {
+      const result = await api.post("/api/nlu/rollbacks", {});
+      byId("nlu-swap-result").textContent =
+        "Rolled back; Rasa runs model " + result.model_ids.join(", ") + ".";
+      api.say("Rolled back.");
+    },
+  };
+
+  root.addEventListener("click", function (event) {
+    const button = event.target.closest("button");
+    if (!button || !actions[button.id]) {
+      return;
+    }
+    button.disabled = true;
+    actions[button.id]()
+      .catch((error) => api.say(error.message, true))
+      .finally(refresh);
+  });
+
+  refresh();
+})();

@@ -1,0 +1,175 @@
+"""Settings read once from the environment into one typed object.
+
+Nothing else in the package reads ``os.environ``: every knob is listed here with a safe default,
+and the README's configuration table mirrors this file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _cx_redact_kinds() -> frozenset[str]:
+    """``CX_REDACT_PII=false`` turns redaction off; ``CX_REDACT_KINDS`` picks the kinds."""
+    if _env("CX_REDACT_PII", "true").strip().lower() in ("0", "false", "no", "off"):
+        return frozenset()
+    kinds = frozenset(_env_list("CX_REDACT_KINDS", ("email", "phone", "card", "address", "name")))
+    unknown = kinds - {"email", "phone", "card", "address", "name"}
+    if unknown:
+        raise ValueError(f"CX_REDACT_KINDS has unknown kinds: {', '.join(sorted(unknown))}")
+    return kinds
+
+
+def _rabbitmq_url() -> str:
+    """The same RABBITMQ_* variables the scale-out endpoints file uses."""
+    user = quote(_env("RABBITMQ_USER", "guest"), safe="")
+    password = quote(_env("RABBITMQ_PASSWORD", "guest"), safe="")
+    host = _env("RABBITMQ_HOST", "127.0.0.1")
+    return f"amqp://{user}:{password}@{host}:{_env_int('RABBITMQ_PORT', 5672)}/"
+
+
+def _env_ports(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(f"{name} must be comma-separated ports, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process-wide configuration; build with :func:`load_settings`."""
+
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    backend_port: int = 8001
+    review_port: int = 8000
+    var_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
+    models_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "models")
+    # Reference commerce backend (bot/backend).
+    backend_database_url: str = "sqlite+aiosqlite:///var/backend.db"
+    backend_token: str = ""
+    backend_ticket_follow_up_hours: int = 24
+    # CX log store and review app (bot/cxlog, bot/review).
+    cx_database_url: str = "sqlite+aiosqlite:///var/cxlog.db"
+    cx_retention_days: int = 365
+    # CX log pipeline (bot/cxlog): outcome rules, redaction, broker queue and disk spool.
+    cx_abandon_minutes: int = 30
+    cx_redact_kinds: frozenset[str] = frozenset({"email", "phone", "card", "address", "name"})
+    cx_name_slots: tuple[str, ...] = ("customer_first_name", "customer_last_name", "customer_name")
+    cx_queue_size: int = 10_000
+    cx_batch_size: int = 500
+    cx_spool_max_mb: int = 100
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    rabbitmq_queue: str = "cx_events"
+    review_secret_key: str = ""
+    # Learning loop (bot/training): Rasa servers a promoted model is loaded into, their API
+    # token, and how much F1 a known intent may lose before a candidate is refused.
+    project_dir: Path = PROJECT_ROOT  # the Rasa project the learning loop exports into
+    rasa_node_urls: tuple[str, ...] = ()
+    rasa_auth_token: str = ""
+    nlu_gate_margin: float = 0.02
+    # Scale-out profile: node ports behind the nginx balancer (which listens on the ports above).
+    scale_rasa_ports: tuple[int, ...] = (5006, 5007)
+    scale_action_ports: tuple[int, ...] = (5056, 5057)
+    # Widget customer tokens signed by the host site (bot/widget).
+    widget_token_secret: str = ""
+    # Pages allowed to open the widget's websocket ("*" = any site may embed the widget).
+    widget_allowed_origins: tuple[str, ...] = ("*",)
+    # New widget connections per client IP (offices share one IP; reconnect storms after a restart).
+    widget_connects_per_minute: int = 120
+    # Live human handoff (bot/handoff): when agents work, e.g. "mon-fri 09:00-17:00".
+    handoff_hours: str = "always"
+    handoff_timezone: str = "UTC"
+    # Where the review app opens tickets when no agent is online (the backend API contract).
+    backend_url: str = "http://127.0.0.1:8001/api/v1"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def rasa_nodes(self) -> list[str]:
+        """Every Rasa server to load a promoted model into (default: the one of ``make run``)."""
+        return list(self.rasa_node_urls) or [self.rasa_url]
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}/webhook"
+
+
+def load_settings() -> Settings:
+    """Read the environment once; raise ``ValueError`` naming the variable that is malformed."""
+    return Settings(
+        host=_env("BOT_HOST", "127.0.0.1"),
+        rasa_port=_env_int("RASA_PORT", 5005),
+        action_port=_env_int("ACTION_PORT", 5055),
+        backend_port=_env_int("BACKEND_PORT", 8001),
+        review_port=_env_int("REVIEW_PORT", 8000),
+        var_dir=Path(_env("BOT_VAR_DIR", str(PROJECT_ROOT / "var"))),
+        models_dir=Path(_env("BOT_MODELS_DIR", str(PROJECT_ROOT / "models"))),
+        backend_database_url=_env(
+            "BACKEND_DATABASE_URL", f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'backend.db'}"
+        ),
+        backend_token=_env("BACKEND_TOKEN", ""),
+        backend_ticket_follow_up_hours=_env_int("BACKEND_TICKET_FOLLOW_UP_HOURS", 24),
+        cx_database_url=_env(
+            "CX_DATABASE_URL", f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'cxlog.db'}"
+        ),
+        cx_retention_days=_env_int("CX_RETENTION_DAYS", 365),
+        cx_abandon_minutes=_env_int("CX_ABANDON_MINUTES", 30),
+        cx_redact_kinds=_cx_redact_kinds(),
+        cx_name_slots=_env_list(
+            "CX_NAME_SLOTS", ("customer_first_name", "customer_last_name", "customer_name")
+        ),
+        cx_queue_size=_env_int("CX_QUEUE_SIZE", 10_000),
+        cx_batch_size=_env_int("CX_BATCH_SIZE", 500),
+        cx_spool_max_mb=_env_int("CX_SPOOL_MAX_MB", 100),
+        rabbitmq_url=_rabbitmq_url(),
+        rabbitmq_queue=_env("RABBITMQ_QUEUE", "cx_events"),
+        review_secret_key=_env("REVIEW_SECRET_KEY", ""),
+        widget_token_secret=_env("WIDGET_TOKEN_SECRET", ""),
+        widget_allowed_origins=_env_list("WIDGET_ALLOWED_ORIGINS", ("*",)),
+        widget_connects_per_minute=_env_int("WIDGET_CONNECTS_PER_MINUTE", 120),
+        handoff_hours=_env("HANDOFF_HOURS", "always"),
+        handoff_timezone=_env("HANDOFF_TIMEZONE", "UTC"),
+        backend_url=_env(
+            "BACKEND_URL",
+            f"http://{_env('BOT_HOST', '127.0.0.1')}:{_env_int('BACKEND_PORT', 8001)}/api/v1",
+        ),
+        project_dir=Path(_env("BOT_PROJECT_DIR", str(PROJECT_ROOT))),
+        rasa_node_urls=_env_list("RASA_NODE_URLS", ()),
+        rasa_auth_token=_env("RASA_AUTH_TOKEN", ""),
+        nlu_gate_margin=float(_env("NLU_GATE_MARGIN", "0.02")),
+        scale_rasa_ports=_env_ports("SCALE_RASA_PORTS", (5006, 5007)),
+        scale_action_ports=_env_ports("SCALE_ACTION_PORTS", (5056, 5057)),
+    )

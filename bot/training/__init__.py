@@ -1,0 +1,1 @@
+"""Turning data and conversation logs into models: fingerprints, training, gating, promotion."""

@@ -1,0 +1,92 @@
+"""Promote a gated candidate into the running Rasa servers without a restart, and roll back.
+
+Rasa's HTTP API (``PUT /model``) loads a model file into a running server; conversations
+continue because their state lives in the tracker store, not in the model. The live model is
+always models/assistant.tar.gz and the one it replaced models/previous.tar.gz, so a rollback is
+one swap and one reload. Fingerprints move with the models so ``make run`` does not retrain.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bot.training.model import MODEL_NAME
+
+
+@dataclass(frozen=True)
+class ModelStore:
+    models_dir: Path  # absolute: Rasa servers resolve the path on their side
+
+    @property
+    def current(self) -> Path:
+        return self.models_dir / f"{MODEL_NAME}.tar.gz"
+
+    @property
+    def previous(self) -> Path:
+        return self.models_dir / "previous.tar.gz"
+
+    @staticmethod
+    def _fingerprint(model: Path) -> Path:
+        return model.with_name(model.name.removesuffix(".tar.gz") + ".fingerprint")
+
+    def _copy(self, source: Path, target: Path) -> None:
+        """Copy model and fingerprint; each file appears atomically under its final name."""
+        for src, dst in ((source, target), (self._fingerprint(source), self._fingerprint(target))):
+            if src.exists():
+                temp = dst.with_name(dst.name + ".tmp")
+                shutil.copyfile(src, temp)
+                temp.replace(dst)
+
+    def install(self, candidate: Path) -> None:
+        if self.current.exists():
+            self._copy(self.current, self.previous)
+        self._copy(candidate, self.current)
+
+    def swap_back(self) -> None:
+        if not self.previous.exists():
+            raise FileNotFoundError("no previous model to roll back to")
+        staging = self.models_dir / "rollback-staging.tar.gz"
+        self._copy(self.current, staging)
+        self._copy(self.previous, self.current)
+        self._copy(staging, self.previous)
+        for leftover in (staging, self._fingerprint(staging)):
+            leftover.unlink(missing_ok=True)
+
+
+async def load_into_rasa(rasa_urls: list[str], model: Path, token: str = "") -> list[str]:
+    """PUT the model into every Rasa node; return each node's new model id."""
+    params = {"token": token} if token else {}
+    model_ids = []
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        for url in rasa_urls:
+            body = {"model_file": str(model)}
+            async with session.put(f"{url}/model", json=body, params=params) as response:
+                if response.status != 204:
+                    raise RuntimeError(f"{url} refused the model: {await response.text()}")
+            async with session.get(f"{url}/status", params=params) as response:
+                model_ids.append((await response.json())["model_id"])
+    return model_ids
+
+
+async def promote(
+    store: ModelStore, candidate: Path, rasa_urls: list[str], token: str = ""
+) -> list[str]:
+    store.install(candidate)
+    try:
+        return await load_into_rasa(rasa_urls, store.current, token)
+    except Exception:
+        # Files and servers must keep matching: restore the old model everywhere, nodes that
+        # already switched included.
+        store.swap_back()
+        await load_into_rasa(rasa_urls, store.current, token)
+        raise
+
+
+async def rollback(store: ModelStore, rasa_urls: list[str], token: str = "") -> list[str]:
+    store.swap_back()
+    return await load_into_rasa(rasa_urls, store.current, token)

@@ -1,0 +1,121 @@
+"""Fixtures for action tests: the REAL reference backend and a client pointed at it.
+
+The backend runs exactly as ``make run`` starts it (``python -m bot backend serve``) on a free
+loopback port, over a fresh copy of a database migrated and seeded once per session with the real
+CLI, so every test starts from the documented seed data and may change it freely.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actions.backend import BackendClient, get_client
+from actions.settings import ActionSettings, get_settings
+from tests.actions.fault_servers import FaultyBackend, running_faulty_backend
+from tests.support.processes import PROJECT_ROOT, VENV_BIN, ServerProcess, free_port
+
+BACKEND_TEST_TOKEN = "actions-test-token-5c1e"
+
+
+@dataclass(frozen=True)
+class RunningBackend:
+    url: str  # base URL ending in /api/v1, as BACKEND_URL
+    token: str
+    database_url: str
+    process: ServerProcess
+
+    def client_settings(self, **overrides: Any) -> ActionSettings:
+        """Client settings for this backend (defaults as shipped unless overridden)."""
+        return replace(ActionSettings(backend_url=self.url, backend_token=self.token), **overrides)
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def _bot_command(*args: str) -> list[str]:
+    return [str(VENV_BIN / "python"), "-m", "bot", *args]
+
+
+@pytest.fixture(scope="session")
+def seeded_backend_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated and seeded through the real CLI once; tests get copies."""
+    path = tmp_path_factory.mktemp("actions-backend") / "seeded.db"
+    env = {**os.environ, "BACKEND_DATABASE_URL": _sqlite_url(path)}
+    for command in ("migrate", "seed"):
+        subprocess.run(
+            _bot_command("backend", command),
+            cwd=PROJECT_ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    return path
+
+
+@pytest.fixture
+def reference_backend(
+    seeded_backend_database: Path, tmp_path: Path, server_logs: Path
+) -> Iterator[RunningBackend]:
+    database = tmp_path / "backend.db"
+    shutil.copyfile(seeded_backend_database, database)
+    port = free_port()
+    env = {
+        "BOT_HOST": "127.0.0.1",
+        "BACKEND_PORT": str(port),
+        "BACKEND_DATABASE_URL": _sqlite_url(database),
+        "BACKEND_TOKEN": BACKEND_TEST_TOKEN,
+    }
+    url = f"http://127.0.0.1:{port}/api/v1"
+    server = ServerProcess(
+        f"backend-{port}", _bot_command("backend", "serve"), f"{url}/health", server_logs, env
+    ).start(timeout_s=60)
+    try:
+        yield RunningBackend(url, BACKEND_TEST_TOKEN, _sqlite_url(database), server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def backend_client(reference_backend: RunningBackend) -> AsyncIterator[BackendClient]:
+    """A client with the shipped timeouts, retries and breaker, pointed at the real backend."""
+    client = BackendClient(reference_backend.client_settings())
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def faulty_backend() -> AsyncIterator[FaultyBackend]:
+    """A stand-in for a misbehaving company backend (see fault_servers.py)."""
+    async with running_faulty_backend() as backend:
+        yield backend
+
+
+@pytest.fixture
+async def use_shared_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Callable[..., BackendClient]]:
+    """Point the process's shared client (what actions get from ``get_client()``) at a test
+    backend: ``use_shared_client(url, token, BACKEND_READ_TIMEOUT="0.4")`` sets the environment
+    and re-reads it; afterwards the client is closed and forgotten, so tests do not leak into
+    each other."""
+
+    def point(url: str, token: str, **variables: str) -> BackendClient:
+        for name, value in {"BACKEND_URL": url, "BACKEND_TOKEN": token, **variables}.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        get_client.cache_clear()
+        return get_client()
+
+    yield point
+    await get_client().close()
+    get_settings.cache_clear()
+    get_client.cache_clear()

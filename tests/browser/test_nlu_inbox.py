@@ -1,0 +1,190 @@
+"""The NLU pages in Debian's Chromium, served by ``python -m bot review serve`` as in production.
+
+An annotator marks an entity with the keyboard and labels a message, bulk-labels two more, turns
+a discovered cluster into a new intent, and exports on the training page; all against a private
+CX database and a copy of the Rasa project (the repository's data is never touched).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.review.harness import (
+    PASSWORD,
+    SECRET_KEY,
+    Chat,
+    build_template,
+    in_worker_thread,
+    sqlite_url,
+    write_chats,
+)
+from tests.support.processes import PROJECT_ROOT, VENV_BIN, ServerProcess, free_port
+
+LOYALTY = [
+    "how many loyalty points have i got",
+    "show my loyalty points balance",
+    "loyalty points balance",
+    "what are my loyalty points worth",
+    "where can i see my loyalty points",
+]
+DAY = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+
+
+def logged_chats() -> list[Chat]:
+    chats = [
+        Chat(f"loyal-{n}", DAY + timedelta(minutes=n)).say(text, "nlu_fallback", 0.3)
+        for n, text in enumerate(LOYALTY)
+    ]
+    unsure = [
+        ("my parcel is late", "track_order", 0.5),
+        ("do you deliver to iceland", "delivery_options", 0.45),
+        ("can you send it to norway", "delivery_options", 0.4),
+        ("<img src=x onerror=alert(1)> help", "nlu_fallback", 0.2),
+    ]
+    chats += [
+        Chat(f"unsure-{n}", DAY + timedelta(hours=n + 1)).say(text, intent, confidence)
+        for n, (text, intent, confidence) in enumerate(unsure)
+    ]
+    return chats
+
+
+def copy_project(target: Path) -> Path:
+    target.mkdir(parents=True)
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(PROJECT_ROOT / name, target / name)
+    for name in ("data", "evaluation"):
+        shutil.copytree(PROJECT_ROOT / name, target / name)
+    return target
+
+
+@pytest.fixture
+def review_url(tmp_path: Path) -> Iterator[str]:
+    database = in_worker_thread(build_template, tmp_path / "cx.db")
+    in_worker_thread(asyncio.run, write_chats(sqlite_url(database), logged_chats()))
+    port = free_port()
+    env = {
+        "REVIEW_PORT": str(port),
+        "CX_DATABASE_URL": sqlite_url(database),
+        "REVIEW_SECRET_KEY": SECRET_KEY,
+        "WIDGET_TOKEN_SECRET": "nlu-browser-test-token-secret",
+        "BOT_PROJECT_DIR": str(copy_project(tmp_path / "project")),
+        "BOT_MODELS_DIR": str(tmp_path / "models"),
+        "BOT_VAR_DIR": str(tmp_path / "var"),
+    }
+    server = ServerProcess(
+        "review-nlu",
+        [str(VENV_BIN / "python"), "-m", "bot", "review", "serve"],
+        f"http://127.0.0.1:{port}/healthz",
+        tmp_path / "logs",
+        env,
+    ).start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def sign_in(page: Page, url: str, username: str, landing: str) -> None:
+    page.goto(f"{url}/login?next={landing}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{url}{landing}")
+
+
+def item(page: Page, text: str) -> Locator:
+    return page.locator("article.nlu-item").filter(
+        has=page.locator(".customer-text", has_text=text)
+    )
+
+
+def test_annotator_labels_bulk_labels_discovers_and_exports(
+    page: Page, review_url: str, screenshot: Callable[[Page, str], None]
+) -> None:
+    sign_in(page, review_url, "annotator", "/nlu")
+    expect(page.get_by_role("heading", name="NLU inbox")).to_be_visible()
+    expect(page.locator("#nlu-inbox")).to_have_attribute("data-ready", "true")
+    expect(page.locator("article.nlu-item")).to_have_count(9)
+    # Customer text is shown as text, never run as markup.
+    expect(item(page, "<img src=x onerror=alert(1)> help")).to_be_visible()
+
+    # One message: mark "parcel" as an item with the keyboard, then label it.
+    late = item(page, "my parcel is late")
+    expect(late.locator(".nlu-guess")).to_have_text("track_order")
+    late.get_by_text("Mark entities").press("Enter")
+    words = late.get_by_role("group", name="Words of the message")
+    words.get_by_role("button", name="parcel", exact=True).press("Enter")
+    expect(words.get_by_role("button", name="parcel", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    late.get_by_label("Entity type").select_option("item")
+    late.get_by_role("button", name="Mark selected words").press("Enter")
+    expect(late.locator(".nlu-spans li")).to_have_text("item = parcelremove")
+    screenshot(page, "nlu_inbox")
+    late.get_by_role("button", name="Confirm track_order").press("Enter")
+    expect(late.locator(".nlu-outcome")).to_have_text("Labelled as track_order")
+    expect(late).to_have_attribute("data-state", "done")
+    expect(page.get_by_role("status")).to_have_text("Labelled 1 message(s) as track_order.")
+
+    # Two similar messages at once.
+    for text in ("do you deliver to iceland", "can you send it to norway"):
+        item(page, text).get_by_label("Select for bulk labelling").check()
+    expect(page.locator("#nlu-selected-count")).to_have_text("2 selected")
+    page.get_by_label("Label selected as").select_option("delivery_options")
+    page.get_by_role("button", name="Label selected").click()
+    for text in ("do you deliver to iceland", "can you send it to norway"):
+        expect(item(page, text).locator(".nlu-outcome")).to_have_text(
+            "Labelled as delivery_options"
+        )
+    expect(page.locator("#nlu-selected-count")).to_have_text("0 selected")
+
+    # A mistake is reported, not stored.
+    noise = item(page, "<img src=x onerror=alert(1)> help")
+    noise.get_by_role("button", name="Label", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Choose an intent first.")
+    noise.get_by_role("button", name="Ignore").click()
+    expect(noise.locator(".nlu-outcome")).to_have_text("Ignored")
+
+    # Discovery: the loyalty questions form a cluster; review it and create the intent.
+    page.get_by_role("link", name="Intent discovery").click()
+    cluster = page.locator("form.nlu-cluster").filter(has_text=LOYALTY[0])
+    expect(cluster).to_have_count(1)
+    name = cluster.get_by_label("Intent name")
+    expect(name).to_have_value("loyalty_points_balance")  # suggested; the reviewer shortens it
+    name.fill("loyalty_points")
+    cluster.get_by_label("What the assistant answers").fill(
+        "Your loyalty points are listed under Account, then Rewards."
+    )
+    screenshot(page, "nlu_discovery")
+    cluster.get_by_role("button", name="Create intent and label these messages").click()
+    expect(cluster.locator(".nlu-outcome")).to_have_text(
+        f"Created loyalty_points and labelled {len(LOYALTY)} message(s)."
+    )
+
+    page.goto(f"{review_url}/nlu?status=done")
+    done = page.locator("table.nlu-done tbody tr")
+    expect(done).to_have_count(len(LOYALTY) + 4)
+    row = done.filter(has=page.get_by_role("cell", name=LOYALTY[2], exact=True))
+    expect(row).to_contain_text("loyalty_points")
+    expect(page.locator("article.nlu-item")).to_have_count(0)
+
+    # Training: the labels wait for export; exporting writes them into the project copy.
+    page.get_by_role("link", name="Training").click()
+    expect(page.locator("#nlu-training")).to_have_attribute("data-state", "idle")
+    expect(page.locator("#nlu-pending")).to_have_text(
+        f"{len(LOYALTY) + 3} labelled messages wait for export."
+    )
+    expect(page.get_by_role("button", name="Train candidate")).to_be_enabled()
+    expect(page.get_by_role("button", name="Compare candidate")).to_be_disabled()
+    expect(page.get_by_role("button", name="Promote candidate")).to_have_count(0)  # admin only
+    page.get_by_role("button", name="Export labelled messages").click()
+    expect(page.locator("#nlu-export-list")).to_contain_text(
+        "loyalty_points: +4 examples (new intent, 1 kept for evaluation)", timeout=60_000
+    )
+    expect(page.locator("#nlu-pending")).to_have_text("0 labelled messages wait for export.")
+    screenshot(page, "nlu_training")

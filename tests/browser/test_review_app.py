@@ -1,0 +1,175 @@
+"""The review app in Debian's Chromium: sign in, filter, open a transcript, tag it, see the
+dashboard's charts drawn from its JSON, and strangers turned away.
+
+The app runs as ``python -m bot review serve`` (the Procfile's command) over a CX database
+filled through the real log pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.review.harness import (
+    PASSWORD,
+    SECRET_KEY,
+    build_template,
+    in_worker_thread,
+    sample_chats,
+    sqlite_url,
+    write_chats,
+)
+from tests.review.test_xss import hostile_chats
+from tests.support.processes import ServerProcess, free_port
+
+Screenshot = Callable[[Page, str], None]
+
+
+@dataclass(frozen=True)
+class ReviewApp:
+    url: str
+    server: ServerProcess
+
+
+@pytest.fixture(scope="module")
+def review_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewApp]:
+    directory = tmp_path_factory.mktemp("browser-review-app")
+    database = in_worker_thread(build_template, directory / "cx.db")
+    chats = sample_chats() + hostile_chats()
+    in_worker_thread(asyncio.run, write_chats(sqlite_url(database), chats))
+    port = free_port()
+    env = {
+        "CX_DATABASE_URL": sqlite_url(database),
+        "REVIEW_SECRET_KEY": SECRET_KEY,
+        "REVIEW_PORT": str(port),
+        "BOT_HOST": "127.0.0.1",
+    }
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "bot", "review", "serve"]
+    server = ServerProcess("review-browser", command, url + "/healthz", directory, env)
+    server.start(timeout_s=60)
+    yield ReviewApp(url, server)
+    server.stop()
+
+
+def sign_in(page: Page, app: ReviewApp, username: str, start: str = "/conversations") -> None:
+    page.goto(app.url + start)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".who")).to_have_text(re.compile(username))
+
+
+def test_strangers_are_redirected_and_the_api_says_401(page: Page, review_app: ReviewApp) -> None:
+    page.goto(review_app.url + "/dashboard")
+    expect(page).to_have_url(review_app.url + "/login?next=/dashboard")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    api = page.request.get(review_app.url + "/api/dashboard")
+    assert api.status == 401 and api.json() == {"error": "sign in first"}
+    page.get_by_label("Username").fill("viewer")
+    page.get_by_label("Password").fill("wrong password entirely")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
+
+
+def test_sign_in_filter_and_open_a_transcript(
+    page: Page, review_app: ReviewApp, screenshot: Screenshot
+) -> None:
+    sign_in(page, review_app, "annotator")
+    rows = page.locator("table.conversations tbody tr")
+    expect(rows.first).to_be_visible()
+
+    page.get_by_label("Outcome").select_option("handed_off")
+    page.get_by_label("Search customer messages").fill("refund")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"outcome=handed_off.*q=refund|q=refund.*outcome="))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("c-refund")
+    screenshot(page, "review-conversations-filtered")
+
+    rows.first.get_by_role("link", name="c-refund").click()
+    expect(page.get_by_role("heading", name=re.compile("Conversation c-refund"))).to_be_visible()
+    turn = page.locator("article.turn").first
+    expect(turn.locator(".customer-text")).to_have_text("I want a refund for my shoes")
+    expect(turn.locator(".intent")).to_have_text("request_refund")
+    expect(turn.locator(".confidence")).to_have_text("55%")
+    expect(turn.locator(".action").first).to_have_text("action_handoff_to_human")
+    expect(turn.locator(".bot-text")).to_have_text("Let me get a colleague.")
+    expect(page.locator("#outcome")).to_have_text("handed_off")
+
+    page.get_by_placeholder("new-tag").fill("needs-review")
+    page.get_by_role("button", name="Add tag").click()
+    expect(page.locator(".tag-list .tag")).to_have_text(["needs-review"])
+    page.get_by_placeholder("Note on this message").first.fill("Handoff was right here.")
+    page.get_by_role("button", name="Add note").first.click()
+    expect(page.locator(".turn-notes .note-body")).to_have_text(["Handoff was right here."])
+    screenshot(page, "review-transcript")
+
+    page.get_by_role("link", name="Conversations", exact=True).first.click()
+    page.get_by_label("Tag", exact=True).fill("needs-review")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("needs-review")
+
+
+def test_the_dashboard_draws_its_charts_from_the_json(
+    page: Page, review_app: ReviewApp, screenshot: Screenshot
+) -> None:
+    sign_in(page, review_app, "viewer")
+    with page.expect_response(re.compile(r"/api/dashboard\?from=2026-03-01&to=2026-03-07")) as r:
+        page.goto(review_app.url + "/dashboard?from=2026-03-01&to=2026-03-07")
+    data = r.value.json()
+    assert r.value.status == 200 and data["conversations"] >= 4
+    expect(page.locator("#dashboard")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#kpi-handoff")).to_have_text(re.compile(r"^\d+%$"))
+    expect(page.locator("#kpi-csat")).to_have_text(re.compile(r"^\d\.\d\d \(\d+\)$"))
+    for canvas in (
+        "chart-per-day",
+        "chart-outcomes",
+        "chart-csat",
+        "chart-nps",
+        "chart-top-intents",
+        "chart-low-confidence",
+    ):
+        points = page.evaluate(
+            "id => { const c = Chart.getChart(id); return c ? c.data.datasets[0].data : null; }",
+            canvas,
+        )
+        assert points is not None, f"{canvas} was not drawn"
+        box = page.locator(f"#{canvas}").bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 50, canvas
+    per_day = page.evaluate("Chart.getChart('chart-per-day').data.datasets[0].data")
+    assert per_day == [day["count"] for day in data["per_day"]]
+    assert per_day[1:4] == [1, 1, 1]  # c-refund, c-confused, c-email
+    screenshot(page, "review-dashboard")
+
+
+def test_customer_markup_never_runs(page: Page, review_app: ReviewApp) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    sign_in(page, review_app, "admin")
+    page.goto(review_app.url + "/conversations?limit=200")
+    links = page.locator("a.open-transcript")
+    expect(links.first).to_be_visible()
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(hrefs) >= 20
+    pages = ["/conversations?limit=200", "/dashboard?from=2026-03-01&to=2026-03-31", *hrefs]
+    for path in pages:
+        page.goto(review_app.url + path)
+        page.wait_for_load_state("load")
+        # Customer text is text: no element of any payload exists in the page.
+        injected = page.evaluate(
+            "document.querySelectorAll('.customer-text *, .bot-text *, .entity-value *, "
+            "td img, td svg, td iframe, main style').length"
+        )
+        assert injected == 0, path
+        scripts = page.evaluate("[...document.scripts].map(s => s.src)")
+        assert all(src.startswith(review_app.url + "/static/") for src in scripts), path
+    assert dialogs == []

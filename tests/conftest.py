@@ -1,0 +1,70 @@
+"""Fixtures shared by every suite: the trained model and the real Rasa + action servers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.training.model import model_path, train
+from tests.support.processes import (
+    PROJECT_ROOT,
+    ServerProcess,
+    action_server,
+    free_port,
+    rasa_server,
+    write_credentials,
+    write_endpoints,
+)
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The project's model, trained first if the data changed (``make test`` trains before)."""
+    models_dir = PROJECT_ROOT / "models"
+    train(models_dir)
+    return model_path(models_dir)
+
+
+@pytest.fixture(scope="session")
+def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server-logs")
+
+
+@pytest.fixture(scope="session")
+def actions_url(server_logs: Path) -> Iterator[str]:
+    port = free_port()
+    server = action_server(port, server_logs).start()
+    yield f"http://127.0.0.1:{port}/webhook"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def cx_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The CX log store that the shared Rasa server's event broker writes to."""
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('cxlog') / 'cxlog.db'}"
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(
+    trained_model: Path,
+    actions_url: str,
+    server_logs: Path,
+    cx_database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ServerProcess]:
+    """A real Rasa server with the REST channel, wired to the real action server.
+
+    Every suite shares it from 127.0.0.1, so its per-IP limit is raised (the limiter itself is
+    unit-tested); per-sender limits stay as shipped. Its CX log (and spool) are private files.
+    """
+    directory = tmp_path_factory.mktemp("rasa")
+    endpoints = write_endpoints(directory, actions_url)
+    credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
+    cx_env = {"CX_DATABASE_URL": cx_database_url, "BOT_VAR_DIR": str(directory)}
+    server = rasa_server(
+        free_port(), trained_model, endpoints, server_logs, env=cx_env, credentials=credentials
+    ).start()
+    yield server
+    server.stop()

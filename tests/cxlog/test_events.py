@@ -1,0 +1,122 @@
+"""Raw Rasa events → redacted CX events."""
+
+from __future__ import annotations
+
+import json
+
+from bot.cxlog.events import NameBook, Sanitizer, event_id
+from bot.cxlog.redaction import Redactor
+from tests.cxlog.rasa_events import Chat
+
+NAME_SLOTS = frozenset({"customer_first_name", "customer_last_name"})
+
+
+def sanitizer() -> Sanitizer:
+    return Sanitizer(Redactor(), NAME_SLOTS)
+
+
+def test_event_id_is_stable_and_depends_on_sender_and_content() -> None:
+    chat = Chat("s1")
+    chat.user("hi", "greet")
+    raw = chat.events[0]
+    reordered = json.loads(json.dumps(raw, sort_keys=True))
+    assert event_id(raw) == event_id(reordered)
+    assert event_id(raw) != event_id({**raw, "sender_id": "s2"})
+    assert event_id(raw) != event_id({**raw, "timestamp": raw["timestamp"] + 1})
+
+
+def test_user_event_keeps_nlu_results_and_redacts_text_and_entities() -> None:
+    chat = Chat("s1")
+    chat.user(
+        "I'm Anna, mail anna@example.com about #10001",
+        "inform",
+        confidence=0.81,
+        entities=[
+            {"entity": "name", "value": "Anna", "start": 4, "end": 8, "extractor": "DIET"},
+            {"entity": "email", "value": "anna@example.com", "start": 15, "end": 31},
+            {"entity": "order_id", "value": "10001", "start": 39, "end": 44},
+        ],
+        metadata={"customer_id": "C-7", "model_id": "model-1"},
+    )
+    event = sanitizer().sanitize(chat.events[0])
+    assert event is not None
+    assert event["text"] == "I'm [NAME], mail [EMAIL] about #10001"
+    assert event["intent"] == "inform" and event["confidence"] == 0.81
+    assert event["entities"] == [
+        {"entity": "name", "value": "[NAME]", "extractor": "DIET"},
+        {"entity": "email", "value": "[EMAIL]"},
+        {"entity": "order_id", "value": "10001"},
+    ]
+    assert event["intent_ranking"][0] == {"name": "inform", "confidence": 0.81}
+    assert event["customer_id"] == "C-7" and event["model_id"] == "model-1"
+    assert event["channel"] == "rest"
+    assert len(event["name_digests"]) == 1
+    assert "Anna" not in json.dumps(event) and "anna@" not in json.dumps(event)
+
+
+def test_names_from_slots_redact_later_bot_and_user_texts() -> None:
+    chat = Chat("s1")
+    chat.slot("customer_first_name", "Marie")
+    chat.slot("customer_last_name", "Dubois")
+    chat.bot("Hello Marie Dubois, how can I help?")
+    chat.user("marie here again", "greet")
+    events = sanitizer().sanitize_all(chat.events)
+    assert [event.get("name_digests") for event in events[:2]] != [[], []]
+    assert "value" not in events[0]
+    assert events[2]["text"] == "Hello [NAME], how can I help?"
+    assert events[3]["text"] == "[NAME] here again"
+
+
+def test_feedback_slots_are_kept_as_numbers_and_redacted_comment() -> None:
+    chat = Chat("s1")
+    chat.slot("csat", "5")
+    chat.slot("nps", 9.0)
+    chat.slot("feedback_comment", "great, call me on +44 20 7946 0958")
+    chat.slot("csat", "five stars, I'm at 12 Oak Road")
+    events = sanitizer().sanitize_all(chat.events)
+    assert [event["value"] for event in events] == [
+        5,
+        9,
+        "great, call me on [PHONE]",
+        None,
+    ]
+
+
+def test_unneeded_events_and_other_slots_are_dropped() -> None:
+    chat = Chat("s1")
+    chat.session_start()
+    chat.slot("shipping_address", "12 Oak Road")
+    events = sanitizer().sanitize_all(chat.events)
+    assert [event["event"] for event in events] == ["action", "session_started"]
+    assert events[0]["name"] == "action_session_start"
+
+
+def test_customer_id_from_session_start_metadata() -> None:
+    chat = Chat("s1")
+    chat.session_start({"customer_id": "C-9", "token": "secret"})
+    events = sanitizer().sanitize_all(chat.events)
+    slot = next(event for event in events if event["event"] == "slot")
+    assert slot == {**slot, "customer_id": "C-9"} and "value" not in slot
+
+
+def test_malformed_payloads_are_dropped_not_raised() -> None:
+    clean = sanitizer()
+    for raw in (
+        {},
+        {"event": "user", "timestamp": 1.0},
+        {"sender_id": "", "event": "user", "timestamp": 1.0},
+        {"sender_id": "s", "event": "user", "timestamp": "yesterday"},
+        {"sender_id": "s", "event": "no_such_event", "timestamp": 1.0},
+    ):
+        assert clean.sanitize(raw) is None
+    odd = clean.sanitize({"sender_id": "s", "event": "user", "timestamp": 1.0, "parse_data": "x"})
+    assert odd is not None and odd["intent"] is None and odd["entities"] == []
+
+
+def test_name_book_is_bounded_and_knows_which_conversations_were_loaded() -> None:
+    book = NameBook(max_conversations=2)
+    book.learn("a", "Anna")
+    assert "a" not in book  # seen, but its stored names were never merged in
+    for sender in ("a", "b", "c"):
+        book.merge_stored(sender, [])
+    assert "a" not in book and "b" in book and "c" in book

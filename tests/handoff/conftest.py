@@ -1,0 +1,46 @@
+"""The handoff suite's servers: the shared Rasa stack, the reference backend (for tickets) and a
+review app with the agent inbox, all real processes on loopback ports."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.support.processes import ServerProcess
+from tests.widget.stack import Review, start_backend, start_review
+
+
+@pytest.fixture(scope="module")
+def backend(
+    server_logs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServerProcess, str]]:
+    server, api_url = start_backend(tmp_path_factory.mktemp("handoff-backend"), server_logs)
+    yield server, api_url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def rasa_url(rasa_stack: ServerProcess) -> str:
+    return rasa_stack.health_url.removesuffix("/status")
+
+
+@pytest.fixture(scope="module")
+def review(
+    rasa_url: str,
+    backend: tuple[ServerProcess, str],
+    server_logs: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Review]:
+    directory = tmp_path_factory.mktemp("handoff-review")
+    app = start_review(rasa_url, directory, server_logs, BACKEND_URL=backend[1])
+    yield app
+    app.server.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session

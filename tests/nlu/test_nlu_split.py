@@ -1,0 +1,29 @@
+"""The pipeline in config.yml must keep recognising held-back examples of our own NLU data.
+
+This test TRAINS a model (marked `trains` and `slow`): it trains config.yml's pipeline on the
+fixed split of data/nlu/ (bot/training/nlu_eval.py) and scores the held-back fifth. Below the
+floor, run `.venv/bin/python bench/nlu_report.py` to see which intents suffer and why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.training.nlu_eval import evaluate_split
+from tests.support.processes import PROJECT_ROOT
+
+MIN_INTENT_MACRO_F1 = 0.92
+
+pytestmark = [pytest.mark.trains, pytest.mark.slow]
+
+
+def test_intent_macro_f1_on_held_back_split(tmp_path: Path) -> None:
+    result = evaluate_split(PROJECT_ROOT / "config.yml", PROJECT_ROOT / "data" / "nlu", tmp_path)
+
+    weakest = sorted(result.intents.per_intent.items(), key=lambda item: item[1].f1)[:5]
+    assert result.intents.macro_f1 >= MIN_INTENT_MACRO_F1, (
+        f"macro-F1 {result.intents.macro_f1}; weakest {weakest}; "
+        f"top confusions {result.confusions[:5]}"
+    )

@@ -1,0 +1,174 @@
+"""Start the product's real servers as subprocesses on free loopback ports and stop them cleanly.
+
+Tests talk to these over HTTP exactly like production clients do; nothing of ours is mocked.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _responds(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status < 500
+    except urllib.error.HTTPError as error:
+        return error.code < 500
+    except OSError:
+        return False
+
+
+class ServerProcess:
+    """One real server process; its output goes to a log file that failures print."""
+
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        health_url: str,
+        log_dir: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.command = list(command)
+        self.health_url = health_url
+        self.log_path = log_dir / f"{name}.log"
+        self.env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def launch(self) -> ServerProcess:
+        """Start the process without waiting (see :meth:`wait_ready`), to boot several at once."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 (our own command line)
+                self.command,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def wait_ready(self, timeout_s: float = 180.0) -> ServerProcess:
+        assert self.process is not None, "launch() first"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                code = self.process.returncode
+                raise RuntimeError(f"{self.name} exited with {code}:\n{self.tail()}")
+            if _responds(self.health_url):
+                return self
+            time.sleep(0.3)
+        self.stop()
+        raise TimeoutError(f"{self.name} not up after {timeout_s}s:\n{self.tail()}")
+
+    def start(self, timeout_s: float = 180.0) -> ServerProcess:
+        return self.launch().wait_ready(timeout_s)
+
+    def tail(self, lines: int = 60) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        """SIGTERM the whole process group, SIGKILL it if it does not stop in time."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """Kill without warning, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def action_server(
+    port: int, log_dir: Path, env: dict[str, str] | None = None, name: str = "actions"
+) -> ServerProcess:
+    python = str(VENV_BIN / "python")
+    command = [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return ServerProcess(name, command, f"http://127.0.0.1:{port}/health", log_dir, env)
+
+
+def write_endpoints(directory: Path, action_url: str, overrides: dict | None = None) -> Path:
+    """A copy of endpoints.yml with a private tracker database and the given action server."""
+    text = (PROJECT_ROOT / "endpoints.yml").read_text().replace("${ACTION_SERVER_URL}", action_url)
+    config = yaml.safe_load(text)
+    tracker_db = str(directory / "tracker.db")
+    config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": tracker_db}
+    config.update(overrides or {})
+    path = directory / "endpoints.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def rasa_server(
+    port: int,
+    model: Path,
+    endpoints: Path,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    name: str = "rasa",
+    credentials: Path = PROJECT_ROOT / "credentials.yml",
+) -> ServerProcess:
+    command = [
+        str(VENV_BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
+        "--port", str(port), "--model", str(model), "--endpoints", str(endpoints),
+        "--credentials", str(credentials),
+    ]  # fmt: skip
+    env = {"SANIC_REQUEST_MAX_SIZE": "1048576", **(env or {})}
+    return ServerProcess(name, command, f"http://127.0.0.1:{port}/status", log_dir, env)
+
+
+def write_credentials(directory: Path, **rest_limits: int) -> Path:
+    """A copy of credentials.yml with other REST limits (load tests need higher rate limits)."""
+    config = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text())
+    config["bot.channels.guarded_rest.GuardedRestInput"].update(rest_limits)
+    path = directory / "credentials.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def start_all(servers: Sequence[ServerProcess], timeout_s: float = 240.0) -> list[ServerProcess]:
+    """Boot several servers in parallel (Rasa nodes load their models at the same time)."""
+    for server in servers:
+        server.launch()
+    try:
+        for server in servers:
+            server.wait_ready(timeout_s)
+    except Exception:
+        for server in servers:
+            server.stop()
+        raise
+    return list(servers)

@@ -1,0 +1,206 @@
+"""The learning loop end to end on real servers.
+
+Customers ask about gift cards, which the assistant was never taught. Their messages reach the
+CX log through Rasa's event broker; an annotator labels them in the inbox as a new intent with an
+answer; export writes them into (a copy of) the project; a candidate is trained, gated and
+hot-swapped into the running Rasa server, which then answers gift-card questions while an
+ongoing conversation carries on. A second candidate that would blur an existing intent is
+refused by the gate, and a rollback restores the previous model.
+Epochs are reduced for CI (both models use the same count, so the comparison is fair).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests  # test-side HTTP client only
+
+from bot.cxlog.database import create_engine, session_factory
+from bot.cxlog.migrate import upgrade
+from bot.settings import load_settings
+from bot.training.candidate import train_candidate
+from bot.training.commands import evaluate_candidate, gate_passed
+from bot.training.export import export
+from bot.training.inbox import create_intent, inbox_items, label, mark_turn
+from bot.training.promote import ModelStore, promote, rollback
+from tests.support.processes import ServerProcess, free_port, rasa_server, write_endpoints
+from tests.training.conftest import copy_project
+
+# Three real trainings: minutes on an idle two-core machine, more when it is shared.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+EPOCHS = 30
+ANSWER = "Your gift card balance is on the back of the card and at example.com/giftcards."
+# Written for this test; none of them is in data/nlu or evaluation/ (export would skip it).
+GIFT_CARD_QUESTIONS = [
+    "how much money is still on my gift card",
+    "whats left on my giftcard",
+    "can you tell me my gift card balance",
+    "check the balance on a gift card for me",
+    "i got a gift card for my birthday how much is on it",
+    "gift card balance check",
+    "is there any credit left on my gift card",
+    "how can i find out my giftcard balance",
+    "remaining balance gift card please",
+    "does my gift card still have money on it",
+    "what is the value left on my present card gift card",
+    "my gift card, how much can i still spend",
+]
+# Where-is-my-parcel questions labelled as a *new* intent: the candidate would blur track_order.
+CONFUSING = [
+    f"{opening} {subject} {ending}"
+    for opening in ("where on earth is", "any news about", "can you locate")
+    for subject in ("my parcel", "my package", "the delivery i ordered", "my shipment")
+    for ending in ("right now", "today please")
+]
+
+
+def say(rasa: ServerProcess, sender: str, text: str) -> list[dict]:
+    url = rasa.health_url.replace("/status", "/webhooks/rest/webhook")
+    reply = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def parse(rasa: ServerProcess, text: str) -> str:
+    url = rasa.health_url.replace("/status", "/model/parse")
+    reply = requests.post(url, json={"text": text}, timeout=30)
+    return reply.json()["intent"]["name"]
+
+
+def user_texts(rasa: ServerProcess, sender: str) -> list[str]:
+    url = rasa.health_url.replace("/status", f"/conversations/{sender}/tracker")
+    return [
+        e["text"] for e in requests.get(url, timeout=30).json()["events"] if e["event"] == "user"
+    ]
+
+
+@pytest.fixture(scope="module")
+def loop(
+    tmp_path_factory: pytest.TempPathFactory, actions_url: str, server_logs: Path
+) -> Iterator[dict]:
+    """A project copy with a freshly trained live model, served by its own Rasa + CX log."""
+    work = tmp_path_factory.mktemp("learning-loop")
+    project = copy_project(work / "project")
+    settings = replace(
+        load_settings(), project_dir=project, models_dir=project / "models", var_dir=work / "var",
+        nlu_gate_margin=0.05,
+    )  # fmt: skip
+    store = ModelStore(settings.models_dir.resolve())
+    live = train_candidate(project, settings.models_dir, work / "job.json", EPOCHS)
+    store.install(live)
+    cx_url = f"sqlite+aiosqlite:///{work / 'cx.db'}"
+    upgrade(cx_url)
+    endpoints = write_endpoints(work, actions_url)
+    env = {"CX_DATABASE_URL": cx_url, "BOT_VAR_DIR": str(work / "var")}
+    rasa = rasa_server(free_port(), store.current, endpoints, server_logs, env, "rasa-loop").start()
+    settings = replace(settings, rasa_node_urls=(rasa.health_url.removesuffix("/status"),))
+    yield {"settings": settings, "store": store, "rasa": rasa, "cx_url": cx_url, "work": work}
+    rasa.stop()
+
+
+async def cx(cx_url: str, work):
+    engine = create_engine(cx_url)
+    try:
+        async with session_factory(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def wait_for_logged(cx_url: str, texts: list[str], timeout_s: float = 30) -> None:
+    from sqlalchemy import func, select
+
+    from bot.cxlog.models import Turn
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        count = asyncio.run(
+            cx(cx_url, lambda s: s.scalar(select(func.count()).where(Turn.user_text.in_(texts))))
+        )
+        if count >= len(texts):
+            return
+        time.sleep(0.5)
+    pytest.fail(f"only {count} of {len(texts)} messages reached the CX log")
+
+
+async def annotate(session, texts: list[str], intent: str, answer: str) -> None:
+    """What an annotator does: send unflagged messages to the inbox, then label them."""
+    from sqlalchemy import select
+
+    from bot.cxlog.models import Turn
+
+    in_inbox = {item.text for item in await inbox_items(session)}
+    for turn in await session.scalars(select(Turn).where(Turn.user_text.in_(texts))):
+        if turn.user_text not in in_inbox:
+            await mark_turn(session, turn.id, "annotator")
+    assert {item.text for item in await inbox_items(session)} >= set(texts)
+    await create_intent(session, intent, answer, "annotator")
+    await label(session, texts, intent, "annotator")
+
+
+def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) -> None:
+    settings, store, rasa = loop["settings"], loop["store"], loop["rasa"]
+    assert parse(rasa, GIFT_CARD_QUESTIONS[0]) != "gift_card_balance"
+    loyal = f"loyal-{uuid.uuid4().hex[:8]}"
+    say(rasa, loyal, "hello")
+    for text in GIFT_CARD_QUESTIONS:
+        say(rasa, f"gift-{uuid.uuid4().hex[:8]}", text)
+    wait_for_logged(loop["cx_url"], GIFT_CARD_QUESTIONS)
+
+    asyncio.run(
+        cx(loop["cx_url"], lambda s: annotate(s, GIFT_CARD_QUESTIONS, "gift_card_balance", ANSWER))
+    )
+    result = asyncio.run(cx(loop["cx_url"], lambda s: export(s, settings.project_dir)))
+    assert result.new_intents == ["gift_card_balance"]
+
+    candidate = train_candidate(
+        settings.project_dir, settings.models_dir, loop["work"] / "job.json", EPOCHS
+    )
+    decision = evaluate_candidate(settings, candidate, settings.nlu_gate_margin)
+    assert decision.promote, decision.summary()
+    assert decision.new_intents == ["gift_card_balance"]
+    assert gate_passed(settings, candidate)
+    old_id = requests.get(rasa.health_url, timeout=10).json()["model_id"]
+    asyncio.run(promote(store, candidate, settings.rasa_nodes))
+
+    assert requests.get(rasa.health_url, timeout=10).json()["model_id"] != old_id
+    assert parse(rasa, "hi, how much is left on my gift card?") == "gift_card_balance"
+    replies = say(rasa, loyal, "could you check how much is on my gift card")
+    assert ANSWER in [reply.get("text") for reply in replies]
+    assert user_texts(rasa, loyal) == ["hello", "could you check how much is on my gift card"]
+
+    # A candidate that blurs track_order is refused, and promote honours the refusal.
+    for text in CONFUSING:
+        say(rasa, f"parcel-{uuid.uuid4().hex[:8]}", text)
+    wait_for_logged(loop["cx_url"], CONFUSING)
+    asyncio.run(
+        cx(
+            loop["cx_url"],
+            lambda s: annotate(s, CONFUSING, "parcel_whereabouts", "It is on its way."),
+        )
+    )
+    asyncio.run(cx(loop["cx_url"], lambda s: export(s, settings.project_dir)))
+    bad = train_candidate(
+        settings.project_dir, settings.models_dir, loop["work"] / "job.json", EPOCHS
+    )
+    refused = evaluate_candidate(settings, bad, settings.nlu_gate_margin)
+    assert not refused.promote
+    assert "track_order" in refused.regressions, refused.summary()
+    assert not gate_passed(settings, bad)
+    decision_file = json.loads(
+        next((settings.var_dir / "training").glob(f"decision-{bad.name[:-7]}.json")).read_text()
+    )
+    assert decision_file["promote"] is False
+
+    # Rollback restores the model from before the gift-card promotion.
+    asyncio.run(rollback(store, settings.rasa_nodes))
+    assert requests.get(rasa.health_url, timeout=10).json()["model_id"] == old_id
+    assert parse(rasa, "hi, how much is left on my gift card?") != "gift_card_balance"
