@@ -100,7 +100,7 @@ async def test_a_rest_conversation_is_logged_redacted(
     assert user_turns[0].intent == "greet" and user_turns[-1].intent == "goodbye"
     assert all(turn.confidence is not None and turn.intent_ranking for turn in user_turns)
     assert user_turns[0].bot_texts and user_turns[0].latency_ms is not None
-    assert "utter_greet" in user_turns[0].bot_actions
+    assert "action_greet" in user_turns[0].bot_actions
     assert conversation.customer_id == "C-42" and conversation.channel
     assert conversation.turn_count == 3
     assert conversation.csat == 5 and feedback.csat == 5
