@@ -30,13 +30,15 @@ ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 EXPECTED_HTTP_ERRORS = "Failed to load resource: the server responded with a status of 4"
 
 
-@pytest.fixture(scope="session")
+# Module scope: while it lives, Playwright's sync API keeps an event loop running in the main
+# thread, which would break every asyncio test collected after the browser suite.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

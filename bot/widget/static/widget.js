@@ -215,14 +215,15 @@
 
   // ---- rendering ------------------------------------------------------------------------------
   // Buttons titled only with numbers (CSAT 1-5, NPS 0-10) form a rating scale; 1-5 shows stars.
+  // Other buttons beside a scale (such as "Skip") stay plain replies in the same group.
   const NUMBER_TITLE = /^\s*(\d{1,2})\s*$/;
 
   function ratingScale(buttons) {
-    if (buttons.length < 2 || buttons.length > 11) return null;
-    const values = buttons.map((b) => NUMBER_TITLE.exec(b.title)).map((m) => m && Number(m[1]));
-    if (values.some((value) => value === null)) return null;
-    const min = Math.min(...values);
-    const max = Math.max(...values);
+    const values = buttons.map((b) => NUMBER_TITLE.exec(b.title)).map((m) => (m ? Number(m[1]) : null));
+    const numbers = values.filter((value) => value !== null);
+    if (numbers.length < 2 || numbers.length > 11) return null;
+    const min = Math.min(...numbers);
+    const max = Math.max(...numbers);
     return { values, min, max, stars: min >= 1 && max <= 5 };
   }
 
@@ -239,8 +240,8 @@
     });
     buttons.forEach((button, index) => {
       const node = el("button", { type: "button", class: "reply" });
-      if (scale) {
-        const value = scale.values[index];
+      const value = scale ? scale.values[index] : null;
+      if (value !== null) {
         const face = scale.stars ? "\u2605".repeat(value) : String(value);
         node.append(el("span", { "aria-hidden": "true", text: face }));
         node.setAttribute("aria-label", `${value} out of ${scale.max}`);
