@@ -34,7 +34,7 @@ from tests.support.processes import ServerProcess, free_port, rasa_server, write
 from tests.training.conftest import copy_project
 
 # Three real trainings: minutes on an idle two-core machine, more when it is shared.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.slow, pytest.mark.trains, pytest.mark.timeout(1800)]
 
 EPOCHS = 30
 ANSWER = "Your gift card balance is on the back of the card and at example.com/giftcards."
