@@ -1,0 +1,72 @@
+"""The product's three servers as `make run` starts them: backend, action server and Rasa.
+
+Each runs on its own loopback port with private databases (backend, tracker store, CX log), and
+each can be killed and started again, so conversation and fault tests drive real processes.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+from tests.support.processes import (
+    ServerProcess,
+    action_server,
+    free_port,
+    rasa_server,
+    write_credentials,
+    write_endpoints,
+)
+from tests.widget.stack import BACKEND_TOKEN, start_backend
+
+
+class FullStack:
+    """Backend + action server + Rasa, each restartable on its own port."""
+
+    def __init__(self, model: Path, directory: Path, logs: Path) -> None:
+        self.directory, self.logs, self.model = directory, logs, model
+        self.backend, self.api_url = start_backend(directory, logs)
+        self.action_port = free_port()
+        self.actions = self.new_actions().start()
+        self.endpoints = write_endpoints(directory, f"http://127.0.0.1:{self.action_port}/webhook")
+        self.credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
+        self.cx_path = directory / "cx.db"
+        self.rasa_port = free_port()
+        self.rasa = self.new_rasa().start()
+
+    def new_actions(self) -> ServerProcess:
+        env = {"BACKEND_URL": self.api_url, "BACKEND_TOKEN": BACKEND_TOKEN}
+        name = f"actions-{self.directory.name}"
+        return action_server(self.action_port, self.logs, env, name=name)
+
+    def new_rasa(self) -> ServerProcess:
+        env = {
+            # A short SQLite busy timeout so a locked store is noticed within the test.
+            "CX_DATABASE_URL": f"sqlite+aiosqlite:///{self.cx_path}?timeout=0.2",
+            "BOT_VAR_DIR": str(self.directory),
+        }
+        name = f"rasa-{self.directory.name}"
+        return rasa_server(
+            self.rasa_port, self.model, self.endpoints, self.logs, env, name, self.credentials
+        )
+
+    def say(self, sender: str, text: str) -> str:
+        url = f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+            return "\n".join(reply.get("text", "") for reply in json.load(response))
+
+    def stop(self) -> None:
+        for server in (self.rasa, self.actions, self.backend):
+            server.stop()
+
+    def backend_get(self, path: str) -> dict:
+        """A GET on the backend's API, as the action server makes it."""
+        request = urllib.request.Request(
+            f"{self.api_url}{path}", headers={"Authorization": f"Bearer {BACKEND_TOKEN}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
