@@ -125,6 +125,7 @@ def start_ours(work: Path, logs: Path, cx_logging: bool) -> Stack:
 def start_stock(work: Path, logs: Path) -> tuple[Stack, float]:
     """`rasa init` in a temp dir (it trains the moodbot), then serve it with default endpoints."""
     project = work / "stock"
+    project.mkdir(parents=True)  # rasa init refuses a directory that does not exist
     started = time.perf_counter()
     subprocess.run(
         [str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)],
