@@ -16,7 +16,7 @@ from bot.cxlog.models import Conversation, Feedback, Turn
 from bot.cxlog.store import CXStore
 from tests.cxlog.conftest import ABANDON_MINUTES
 from tests.cxlog.test_broker import WAIT_LIMIT_S
-from tests.support.processes import ServerProcess
+from tests.support.processes import ServerProcess, say
 
 pytestmark = pytest.mark.slow
 
@@ -31,11 +31,6 @@ def post(url: str, payload: object) -> object:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
-
-
-def say(rasa: ServerProcess, text: str) -> list[dict]:
-    url = rasa.health_url.replace("/status", "/webhooks/rest/webhook")
-    return post(url, {"sender": SENDER, "message": text, "metadata": {"customer_id": "C-42"}})
 
 
 async def stored(cx_url: str) -> tuple[Conversation | None, list[Turn], Feedback | None]:
@@ -82,9 +77,10 @@ async def wait_until_stored(cx_url: str, user_turns: int) -> tuple:
 async def test_a_rest_conversation_is_logged_redacted(
     rasa_stack: ServerProcess, cx_database_url: str
 ) -> None:
-    assert say(rasa_stack, "hello"), "the bot answered nothing"
-    say(rasa_stack, f"my email is {EMAIL} and my phone is {PHONE}, order #10001")
-    say(rasa_stack, "goodbye")
+    customer = {"customer_id": "C-42"}
+    assert say(rasa_stack, SENDER, "hello", customer), "the bot answered nothing"
+    say(rasa_stack, SENDER, f"my email is {EMAIL} and my phone is {PHONE}, order #10001", customer)
+    say(rasa_stack, SENDER, "goodbye", customer)
     tracker_events = rasa_stack.health_url.replace(
         "/status", f"/conversations/{SENDER}/tracker/events"
     )

@@ -15,6 +15,7 @@ from tests.support.processes import (
     action_server,
     free_port,
     rasa_server,
+    say,
     write_credentials,
     write_endpoints,
 )
@@ -52,12 +53,8 @@ class FullStack:
         )
 
     def say(self, sender: str, text: str) -> str:
-        url = f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
-        body = json.dumps({"sender": sender, "message": text}).encode()
-        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            assert response.status == 200
-            return "\n".join(reply.get("text", "") for reply in json.load(response))
+        """The bot's reply texts to one customer message, one per line."""
+        return "\n".join(reply.get("text", "") for reply in say(self.rasa, sender, text))
 
     def stop(self) -> None:
         for server in (self.rasa, self.actions, self.backend):

@@ -5,6 +5,7 @@ Tests talk to these over HTTP exactly like production clients do; nothing of our
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -149,6 +150,19 @@ def rasa_server(
     ]  # fmt: skip
     env = {"SANIC_REQUEST_MAX_SIZE": "1048576", **(env or {})}
     return ServerProcess(name, command, f"http://127.0.0.1:{port}/status", log_dir, env)
+
+
+def say(
+    rasa: ServerProcess, sender: str, text: str, metadata: dict | None = None, timeout_s: float = 60
+) -> list[dict]:
+    """One customer message over the REST channel; the bot's replies (non-2xx raises)."""
+    url = rasa.health_url.replace("/status", "/webhooks/rest/webhook")
+    payload = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
+    request = urllib.request.Request(
+        url, json.dumps(payload).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        return json.load(response)
 
 
 def write_credentials(directory: Path, **rest_limits: int) -> Path:

@@ -30,7 +30,7 @@ from bot.training.commands import evaluate_candidate, gate_passed
 from bot.training.export import export
 from bot.training.inbox import create_intent, inbox_items, label, mark_turn
 from bot.training.promote import ModelStore, promote, rollback
-from tests.support.processes import ServerProcess, free_port, rasa_server, write_endpoints
+from tests.support.processes import ServerProcess, free_port, rasa_server, say, write_endpoints
 from tests.training.conftest import copy_project
 
 # Three real trainings: minutes on an idle two-core machine, more when it is shared.
@@ -60,13 +60,6 @@ CONFUSING = [
     for subject in ("my parcel", "my package", "the delivery i ordered", "my shipment")
     for ending in ("right now", "today please")
 ]
-
-
-def say(rasa: ServerProcess, sender: str, text: str) -> list[dict]:
-    url = rasa.health_url.replace("/status", "/webhooks/rest/webhook")
-    reply = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
-    assert reply.status_code == 200, reply.text
-    return reply.json()
 
 
 def parse(rasa: ServerProcess, text: str) -> str:
