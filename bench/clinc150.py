@@ -121,13 +121,16 @@ def run_one(name: str, pipeline: list[dict], nlu: Path, work: Path, split: dict)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=None, help="override DIET epochs")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs for epoch-trained parts")
     parser.add_argument("--skip-stock", action="store_true", help="do not train the reference")
     parser.add_argument("--limit-per-intent", type=int, default=None, help="smoke-test subset")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.getLogger("rasa").setLevel(logging.WARNING)
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # otherwise every parse is logged
 
     split = load_split(args.limit_per_intent)
     with tempfile.TemporaryDirectory() as tmp:
