@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool
@@ -16,10 +16,14 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 SQLITE_BUSY_TIMEOUT_S = 5
 
 
+def _is_sqlite_file(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+
+
 def ensure_sqlite_directory(database_url: str) -> None:
     """A fresh checkout has no ``var/``; SQLite cannot create the file's directory itself."""
     url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    if _is_sqlite_file(url):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
@@ -37,16 +41,16 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(database_url: str) -> AsyncEngine:
     """Engine for ``database_url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``)."""
     ensure_sqlite_directory(database_url)
-    if make_url(database_url).get_backend_name() != "sqlite":
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
         return create_async_engine(database_url, pool_pre_ping=True)
     # A ``?timeout=`` in the URL (seconds) wins, so tests can simulate a locked store quickly.
-    has_timeout = "timeout" in make_url(database_url).query
+    has_timeout = "timeout" in url.query
     connect_args = {} if has_timeout else {"timeout": SQLITE_BUSY_TIMEOUT_S}
     # SQLAlchemy 1.4 opens a new aiosqlite connection (a new thread plus the PRAGMAs below) per
     # transaction for file databases; the broker writes one transaction per batch, so keeping
     # connections pooled takes about a fifth off the CPU logging costs the Rasa process.
-    in_memory = make_url(database_url).database in (None, "", ":memory:")
-    pool = {} if in_memory else {"poolclass": AsyncAdaptedQueuePool}
+    pool = {"poolclass": AsyncAdaptedQueuePool} if _is_sqlite_file(url) else {}
     engine = create_async_engine(database_url, connect_args=connect_args, **pool)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
