@@ -38,7 +38,7 @@ export RABBITMQ_USER ?= guest
 export RABBITMQ_PASSWORD ?= guest
 export RABBITMQ_QUEUE ?= cx_events
 
-.PHONY: install run run-scale test lint format train shell clean lock test-stories
+.PHONY: install run run-scale test lint format train shell clean lock test-stories audit
 
 install:
 	@scripts/install.sh
@@ -68,8 +68,13 @@ format: install
 
 test: lint train
 	$(RASA) data validate --fail-on-warnings
+	$(MAKE) --no-print-directory audit
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-stories
+
+# Offline: installed packages against ../shared/advisories (AUDIT_ADVISORIES_DIR), see README.
+audit: install
+	$(PY) -m bot audit
 
 test-stories: train
 	$(RASA) test core --model models/assistant.tar.gz --stories tests/stories \

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
-from bot.settings import load_settings
+from bot.settings import PROJECT_ROOT, load_settings
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -55,6 +56,13 @@ def _scale_nginx_conf(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from bot.audit.check import run
+
+    requirements = PROJECT_ROOT / "requirements"
+    return run(load_settings().audit_advisories_dir, args.allowlist, requirements)
+
+
 def _nlu(args: argparse.Namespace) -> int:
     return args.nlu_handler(load_settings(), args)
 
@@ -99,4 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     scale = commands.add_parser("scale", help="scale-out profile helpers").add_subparsers()
     nginx_conf = scale.add_parser("nginx-conf", help="write var/scale/nginx.conf for the nodes")
     nginx_conf.set_defaults(handler=_scale_nginx_conf)
+    audit = commands.add_parser("audit", help="match installed packages against the advisories")
+    audit.add_argument(
+        "--allowlist",
+        type=Path,
+        default=PROJECT_ROOT / "requirements" / "audit-allowlist.yml",
+        help="findings accepted because Rasa 3.6's pins block their fix, each with its reason",
+    )
+    audit.set_defaults(handler=_audit)
     return parser

@@ -75,6 +75,10 @@ class Settings:
     review_port: int = 8000
     var_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
     models_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "models")
+    # Offline advisory snapshot the dependency audit reads (bot/audit).
+    audit_advisories_dir: Path = field(
+        default_factory=lambda: PROJECT_ROOT.parent / "shared" / "advisories"
+    )
     # Reference commerce backend (bot/backend).
     backend_database_url: str = "sqlite+aiosqlite:///var/backend.db"
     backend_token: str = ""
@@ -137,6 +141,9 @@ def load_settings() -> Settings:
         review_port=_env_int("REVIEW_PORT", 8000),
         var_dir=Path(_env("BOT_VAR_DIR", str(PROJECT_ROOT / "var"))),
         models_dir=Path(_env("BOT_MODELS_DIR", str(PROJECT_ROOT / "models"))),
+        audit_advisories_dir=Path(
+            _env("AUDIT_ADVISORIES_DIR", str(PROJECT_ROOT.parent / "shared" / "advisories"))
+        ),
         backend_database_url=_env(
             "BACKEND_DATABASE_URL", f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'backend.db'}"
         ),
