@@ -51,12 +51,13 @@ run: train
 	@echo "run: starting services (Ctrl-C stops all)"
 	@exec $(VENV)/bin/honcho --no-colour start -f Procfile
 
+# prepare migrates the same Postgres CX database the services use, before any of them starts.
+run-scale: export CX_DATABASE_URL := $(or $(CX_DATABASE_URL),postgresql+asyncpg://$(PG_USER)@$(PG_HOST):$(PG_PORT)/$(PG_DATABASE))
 run-scale: train
 	@$(PY) -m bot prepare
 	@$(PY) -m bot scale nginx-conf
 	@echo "run-scale: two Rasa nodes + two action servers behind nginx on :$(RASA_PORT)/:$(ACTION_PORT)"
-	@exec env CX_DATABASE_URL=$${CX_DATABASE_URL:-postgresql+asyncpg://$(PG_USER)@$(PG_HOST):$(PG_PORT)/$(PG_DATABASE)} \
-		$(VENV)/bin/honcho --no-colour start -f Procfile.scale
+	@exec $(VENV)/bin/honcho --no-colour start -f Procfile.scale
 
 lint: install
 	$(VENV)/bin/ruff check .

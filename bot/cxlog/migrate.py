@@ -3,17 +3,21 @@
 There is no alembic.ini: the migrations live in this package and the database URL is handed to
 env.py through the config's attributes (an ini file would %-interpolate passwords in the URL).
 The review app's tables are further revisions in the same directory, so ``upgrade`` creates them
-too.
+too. Every process that writes the store migrates on start when the schema is behind (the CX
+consumers and the review app of the scale-out profile start together), so on Postgres the
+upgrade holds an advisory lock: the first migrates, the others wait and find the schema at head.
 """
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +25,8 @@ from bot.cxlog.database import ensure_sqlite_directory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "cxlog_alembic_version"
+# Any constant every migrating process agrees on; derived from the table so it reads as ours.
+MIGRATION_LOCK_KEY = zlib.crc32(VERSION_TABLE.encode())
 
 
 def alembic_config(database_url: str) -> Config:
@@ -35,6 +41,14 @@ def upgrade(database_url: str) -> None:
     from synchronous code (or a worker thread), never from inside a running loop."""
     ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), "heads")
+
+
+def serialise_migrations(connection: Connection) -> None:
+    """Inside the migration transaction, before alembic reads the version table: wait for any
+    other process migrating this Postgres database (released at commit). SQLite needs nothing,
+    it lets one writer at a time in already."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
 def head_revisions() -> set[str]:

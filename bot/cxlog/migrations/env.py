@@ -13,7 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from bot.cxlog.database import create_engine
-from bot.cxlog.migrate import VERSION_TABLE
+from bot.cxlog.migrate import VERSION_TABLE, serialise_migrations
 from bot.cxlog.models import metadata
 
 
@@ -26,6 +26,7 @@ def _run_migrations(connection: Connection) -> None:
         version_table=VERSION_TABLE,
     )
     with context.begin_transaction():
+        serialise_migrations(connection)
         context.run_migrations()
 
 
