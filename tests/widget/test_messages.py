@@ -54,4 +54,3 @@ def test_tracker_transcript_shows_what_the_customer_saw() -> None:
         ("customer", "/deny"),
     ]
     assert messages[3]["agent"] == "sam"
-
