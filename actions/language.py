@@ -56,12 +56,82 @@ ENGLISH_WORDS = frozenset(
 )
 
 
+# Everyday words of the languages customers most often write in instead; unaccented text needs
+# one of them, so keyboard mashing ("blorp zzzk qwerty") is not taken for a language.
+FOREIGN_WORDS = frozenset(
+    {
+        "avec",
+        "bitte",
+        "con",
+        "das",
+        "der",
+        "die",
+        "donde",
+        "dove",
+        "dónde",
+        "een",
+        "ein",
+        "eine",
+        "el",
+        "est",
+        "gdzie",
+        "habla",
+        "hallo",
+        "het",
+        "ho",
+        "ich",
+        "il",
+        "is",
+        "ist",
+        "je",
+        "jest",
+        "kann",
+        "la",
+        "las",
+        "le",
+        "les",
+        "los",
+        "ma",
+        "mein",
+        "meine",
+        "mi",
+        "mijn",
+        "minha",
+        "mio",
+        "moja",
+        "mon",
+        "necesito",
+        "nerede",
+        "nicht",
+        "nie",
+        "niet",
+        "non",
+        "não",
+        "onde",
+        "ou",
+        "où",
+        "parla",
+        "parlez",
+        "pas",
+        "por",
+        "que",
+        "quiero",
+        "sprechen",
+        "spreekt",
+        "und",
+        "une",
+        "waar",
+        "wo",
+    }
+)
+
+
 def _enough_evidence(text: str) -> bool:
     letters = [char for char in text if char.isalpha()]
     if any(not char.isascii() for char in letters):
         return len(letters) >= MIN_LETTERS_NON_ASCII
-    words = {word for word in text.lower().split() if sum(c.isalpha() for c in word) >= 2}
-    return len(words) >= MIN_DISTINCT_WORDS
+    words = {word.strip("?,.!'") for word in text.lower().split()}
+    return len(words) >= MIN_DISTINCT_WORDS and bool(words & FOREIGN_WORDS)
 
 
 def is_foreign(text: str) -> bool:

@@ -147,8 +147,8 @@ def test_two_messages_in_a_row_it_cannot_help_with_bring_a_person_and_no_repeats
             "tell me a joke",
         )
     ]
-    assert "person" not in said[0].lower()
-    assert all("person" in text.lower() for text in said[1:]), said
+    assert "from our team" not in said[0]
+    assert all("person from our team" in text for text in said[1:]), said
     assert all(before != after for before, after in zip(said, said[1:], strict=False)), said
     handed = stack.chat(sender, "yes")
     assert "No one from our team can take a live chat right now" in handed

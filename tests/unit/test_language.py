@@ -35,6 +35,8 @@ ENGLISH = [
     "what's the weather like",
     "tell me a joke",
     "asdf qwer zxcv",
+    "blorp zzzk qwerty",
+    "gggrrr hmm brrr",
     "wheres my stuff lol",
     "can u help me pls",
     "blah blah blah",
