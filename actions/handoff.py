@@ -1,10 +1,10 @@
 """Handing the conversation to a person, and the assistant's ways out of a misunderstanding.
 
-``action_handoff_to_human`` says what happens next, records why in ``handoff_reason`` and pauses
-the conversation: Rasa stops answering until an agent resumes it through Rasa's HTTP API (the
-agent console does that). It runs when the customer asks for a person, when they accept an
-offer of one (after a backend failure, a throttle, a question asked twice, a complaint), and,
-as ``action_default_fallback``, when the two-stage fallback gives up after two misunderstandings.
+``action_handoff_to_human`` records why in ``handoff_reason`` and, when the widget says an agent
+can take it, says so and pauses the conversation: Rasa stays silent until the agent inbox resumes
+it. Without an agent it takes the no-agent path (actions/contact.py). It runs when the customer
+asks for a person and when they accept an offer of one (after a backend failure, a throttle, a
+question asked twice, a complaint, messages the bot could not help with).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import (
+    ActionExecuted,
     ActiveLoop,
     ConversationPaused,
     EventType,
@@ -23,12 +24,23 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import latest_intent
+from actions.base import BackendAction
+from actions.contact import agent_available, no_agent
+from actions.conversation import latest_intent, latest_text, session_events
+from actions.language import is_foreign
 
+ACTION_LISTEN = "action_listen"
 # Slots a finished, stopped or handed-over task leaves behind and the next one must not see.
 TASK_STATE_SLOTS = ("confirming", "offer_reason", "form_problem", "ask_counts", "requested_slot")
 # Intents the two-stage fallback never offers back as "did you mean ...?".
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "affirm", "deny", "faq", "inform", "rate"}
+# Messages the bot cannot help with; the second in a row brings the offer of a person.
+UNHELPED = {"nlu_fallback", "out_of_scope"}
+OFFER_PERSON_AFTER = 2
+YES_NO_PERSON = [
+    {"title": "Yes, talk to a person", "payload": "/affirm"},
+    {"title": "No thanks", "payload": "/deny"},
+]
 
 
 def clear_task_state(tracker: Tracker) -> list[EventType]:
@@ -38,7 +50,7 @@ def clear_task_state(tracker: Tracker) -> list[EventType]:
     return events
 
 
-class ActionHandoffToHuman(Action):
+class ActionHandoffToHuman(BackendAction):
     def name(self) -> str:
         return "action_handoff_to_human"
 
@@ -47,32 +59,18 @@ class ActionHandoffToHuman(Action):
             return tracker.get_slot("offer_reason") or "customer_request"
         return "customer_request"
 
-    def response(self) -> str:
-        return "utter_handoff"
-
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reason = self.reason(tracker)
-        dispatcher.utter_message(response=self.response())
-        return [
-            *clear_task_state(tracker),
-            SlotSet("handoff_reason", reason),
-            ConversationPaused(),
-        ]
-
-
-class ActionGiveUpAndHandOff(ActionHandoffToHuman):
-    """Rasa's two-stage fallback runs ``action_default_fallback`` when it gives up."""
-
-    def name(self) -> str:
-        return "action_default_fallback"
-
-    def reason(self, tracker: Tracker) -> str:
-        return "not_understood"
-
-    def response(self) -> str:
-        return "utter_handoff_not_understood"
+        events = [*clear_task_state(tracker), SlotSet("handoff_reason", reason)]
+        if not agent_available(tracker):
+            return events + await no_agent(self, dispatcher, tracker, reason)
+        dispatcher.utter_message(response="utter_handoff")
+        # Rasa stops predicting at the pause, before its usual ``action_listen``; logging the
+        # listen here leaves the tracker waiting for the customer, so whoever resumes it (the
+        # agent inbox, the HTTP API) gets a bot that reads the next message like any other.
+        return [*events, ConversationPaused(), ActionExecuted(ACTION_LISTEN)]
 
 
 class ActionCoreFallback(Action):
@@ -85,43 +83,90 @@ class ActionCoreFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_default")
+        say_fresh(dispatcher, tracker, domain, "utter_default")
         return [UserUtteranceReverted()]
 
 
-class ActionAskAffirmation(Action):
-    """First stage of the fallback: "did you want to <plain description>?" with Yes/No."""
+class ActionNotUnderstood(Action):
+    """A message the bot cannot help with (NLU fallback or out of scope), without going round in
+    circles: another language gets the languages we speak and a person; the second such message
+    in a row gets the offer of a person; a first one "did you mean ...?", a request to rephrase
+    or what the bot can do. Never the same words twice in a row."""
 
     def name(self) -> str:
-        return "action_default_ask_affirmation"
+        return "action_not_understood"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        message = tracker.latest_message or {}
-        candidates = [entry.get("name") for entry in message.get("intent_ranking") or []]
-        responses = domain.get("responses", {})
-        intent = next(
-            (
-                name
-                for name in candidates
-                if name not in NOT_SUGGESTED and f"utter_describe_{name}" in responses
-            ),
-            None,
-        )
-        if intent is None:
-            dispatcher.utter_message(response="utter_ask_rephrase")
+        if is_foreign(latest_text(tracker)):
+            say_fresh(dispatcher, tracker, domain, "utter_other_language", buttons=YES_NO_PERSON)
+            return [SlotSet("confirming", "handoff"), SlotSet("offer_reason", "other_language")]
+        if unhelped_in_a_row(tracker) >= OFFER_PERSON_AFTER:
+            response = "utter_offer_handoff_not_understood"
+            say_fresh(dispatcher, tracker, domain, response, buttons=YES_NO_PERSON)
+            return [SlotSet("confirming", "handoff"), SlotSet("offer_reason", "not_understood")]
+        if latest_intent(tracker) == "out_of_scope":
+            say_fresh(dispatcher, tracker, domain, "utter_out_of_scope")
             return []
-        description = responses[f"utter_describe_{intent}"][0]["text"]
-        dispatcher.utter_message(
-            response="utter_ask_affirmation",
-            description=description,
-            buttons=[
-                {"title": "Yes", "payload": f"/{intent}{_entities(message)}"},
-                {"title": "No", "payload": "/out_of_scope"},
-            ],
+        message = tracker.latest_message or {}
+        intent = _suggestion(message, domain)
+        if intent is None:
+            say_fresh(dispatcher, tracker, domain, "utter_ask_rephrase")
+            return []
+        description = domain["responses"][f"utter_describe_{intent}"][0]["text"]
+        buttons = [
+            {"title": "Yes", "payload": f"/{intent}{_entities(message)}"},
+            {"title": "No", "payload": "/out_of_scope"},
+        ]
+        say_fresh(
+            dispatcher, tracker, domain, "utter_ask_affirmation", buttons, description=description
         )
         return []
+
+
+def unhelped_in_a_row(tracker: Tracker) -> int:
+    """How many of the customer's latest messages, up to this one, the bot could not help with."""
+    count = 0
+    for event in reversed(session_events(tracker)):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") not in UNHELPED:
+            break
+        count += 1
+    return count
+
+
+def say_fresh(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: DomainDict,
+    response: str,
+    buttons: list[dict[str, str]] | None = None,
+    **values: str,
+) -> None:
+    """Say a variation of ``response`` that differs from the bot's previous message."""
+    previous = next(
+        (event.get("text") for event in reversed(tracker.events) if event.get("event") == "bot"),
+        None,
+    )
+    texts = [variation["text"].format(**values) for variation in domain["responses"][response]]
+    text = next((text for text in texts if text != previous), texts[0])
+    dispatcher.utter_message(text=text, buttons=buttons or [])
+
+
+def _suggestion(message: dict[str, Any], domain: DomainDict) -> str | None:
+    """The intent to offer back as "did you mean ...?", if any is worth offering."""
+    responses = domain.get("responses", {})
+    candidates = [entry.get("name") for entry in message.get("intent_ranking") or []]
+    return next(
+        (
+            name
+            for name in candidates
+            if name not in NOT_SUGGESTED and f"utter_describe_{name}" in responses
+        ),
+        None,
+    )
 
 
 def _entities(message: dict[str, Any]) -> str:

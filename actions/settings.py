@@ -43,6 +43,11 @@ def _whole(name: str, default: int, *, minimum: int) -> int:
     return value
 
 
+DEFAULT_CONTACT_CHANNELS = (
+    "phone +1 555 0100 (Monday to Friday, 9:00 to 17:00) or email support@example.com"
+)
+
+
 @dataclass(frozen=True)
 class ActionSettings:
     """Everything the action server is configured with; build with :func:`load_settings`."""
@@ -62,6 +67,8 @@ class ActionSettings:
     backend_circuit_cooldown_s: float = 30.0
     # HMAC secret of the signed customer tokens the host site hands to the widget.
     widget_token_secret: str = ""
+    # How customers reach the shop besides this chat (told when no agent can take a handoff).
+    shop_contact_channels: str = DEFAULT_CONTACT_CHANNELS
 
 
 def load_settings() -> ActionSettings:
@@ -78,6 +85,8 @@ def load_settings() -> ActionSettings:
         backend_circuit_threshold=_whole("BACKEND_CIRCUIT_THRESHOLD", 5, minimum=1),
         backend_circuit_cooldown_s=_seconds("BACKEND_CIRCUIT_COOLDOWN", 30.0, zero_allowed=True),
         widget_token_secret=_text("WIDGET_TOKEN_SECRET", ""),
+        shop_contact_channels=_text("SHOP_CONTACT_CHANNELS", "").strip()
+        or DEFAULT_CONTACT_CHANNELS,
     )
 
 

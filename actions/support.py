@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import answers
 from actions.backend import BackendError
 from actions.base import BackendAction, FormSubmitAction, offer_handoff
+from actions.contact import HANDOFF_TICKET_CATEGORY, open_handoff_ticket
 from actions.conversation import conversation_id, transcript, user_texts
 from actions.formatting import day_and_time
 from actions.validation import FormValidator
@@ -93,9 +94,12 @@ class ActionOpenTicket(FormSubmitAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         category = tracker.get_slot("ticket_category") or "other"
+        events: list[EventType] = [SlotSet("confirming", None), SlotSet("ticket_category", None)]
+        if category == HANDOFF_TICKET_CATEGORY:
+            reason = tracker.get_slot("handoff_reason") or "customer_request"
+            return events + await open_handoff_ticket(self, dispatcher, tracker, reason)
         said = user_texts(tracker, category) or ["(see transcript)"]
         summary = f"{category.replace('_', ' ').capitalize()}: " + " / ".join(said)
-        events: list[EventType] = [SlotSet("confirming", None), SlotSet("ticket_category", None)]
         try:
             ticket = await open_ticket(self, tracker, category, summary)
         except BackendError as error:

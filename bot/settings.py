@@ -114,8 +114,6 @@ class Settings:
     # Live human handoff (bot/handoff): when agents work, e.g. "mon-fri 09:00-17:00".
     handoff_hours: str = "always"
     handoff_timezone: str = "UTC"
-    # Where the review app opens tickets when no agent is online (the backend API contract).
-    backend_url: str = "http://127.0.0.1:8001/api/v1"
 
     @property
     def rasa_url(self) -> str:
@@ -169,10 +167,6 @@ def load_settings() -> Settings:
         widget_connects_per_minute=_env_int("WIDGET_CONNECTS_PER_MINUTE", 120),
         handoff_hours=_env("HANDOFF_HOURS", "always"),
         handoff_timezone=_env("HANDOFF_TIMEZONE", "UTC"),
-        backend_url=_env(
-            "BACKEND_URL",
-            f"http://{_env('BOT_HOST', '127.0.0.1')}:{_env_int('BACKEND_PORT', 8001)}/api/v1",
-        ),
         project_dir=Path(_env("BOT_PROJECT_DIR", str(PROJECT_ROOT))),
         rasa_node_urls=_env_list("RASA_NODE_URLS", ()),
         rasa_auth_token=_env("RASA_AUTH_TOKEN", ""),

@@ -1,9 +1,12 @@
 """Live human handoff: who is waiting, which agent has them, and moving messages between them.
 
 Rasa's tracker is the source of truth: a conversation is handed off while it is paused (the
-bot's ``action_handoff_to_human`` pauses it) and the bot is back once a ``resume`` event is
-appended. This object only keeps the live view of it for the open websockets, so after a review
-app restart a waiting customer reappears in the inbox as soon as their widget reconnects.
+bot's ``action_handoff_to_human`` pauses it, but only when the ``live_chat`` metadata the
+gateway sends with every message says an agent can take it) and the bot is back once a
+``resume`` event is appended; the action logged its ``action_listen`` before the pause, so the
+bot then reads the next message like any other. This object only keeps the live view of it for
+the open websockets, so after a review app restart a waiting customer reappears in the inbox as
+soon as their widget reconnects.
 Agent messages are appended to the tracker as bot events tagged with the agent's name, so the
 transcript and the CX log show exactly what the customer read.
 """
@@ -18,9 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.handoff.hours import WorkingHours
-from bot.handoff.tickets import TicketClient, TicketRequest
 from bot.widget.connections import SocketGroups
-from bot.widget.messages import AGENT_METADATA_KEY, agent_message, as_text, bot_message, transcript
+from bot.widget.messages import AGENT_METADATA_KEY, agent_message, bot_message, transcript
 from bot.widget.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
@@ -56,14 +58,12 @@ class HandoffService:
         customers: SocketGroups,
         agents: SocketGroups,
         hours: WorkingHours,
-        tickets: TicketClient,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.rasa = rasa
         self.customers = customers
         self.agents = agents
         self.hours = hours
-        self.tickets = tickets
         self.clock = clock
         self.handoffs: dict[str, Handoff] = {}
 
@@ -72,6 +72,15 @@ class HandoffService:
     def agent_available(self) -> bool:
         now = datetime.fromtimestamp(self.clock(), UTC)
         return self.hours.is_open(now) and bool(self.agents.keys())
+
+    def live_chat(self) -> dict[str, Any]:
+        """Message metadata for the bot: can a person take this chat now, and if the team is off
+        duty, their hours (``action_handoff_to_human`` pauses only when ``available``)."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        status: dict[str, Any] = {"available": self.agent_available()}
+        if self.hours.rules and not self.hours.is_open(now):
+            status["hours"] = self.hours.describe()
+        return status
 
     def queue_frame(self) -> dict[str, Any]:
         waiting = sorted(self.handoffs.values(), key=lambda handoff: handoff.requested_at)
@@ -106,11 +115,12 @@ class HandoffService:
     async def conversation_paused(
         self, sender_id: str, customer_id: str | None, state: dict[str, Any]
     ) -> None:
-        """The bot just handed over: queue the customer for an agent, or say honestly why not."""
+        """The bot just handed over: queue the customer for an agent, or, when the last agent left
+        since the message was sent, give the conversation back to the bot's no-agent path."""
         if sender_id in self.handoffs:
             return
         if not self.agent_available():
-            await self._decline(sender_id, customer_id, _reason(state))
+            await self._decline(sender_id)
             return
         self.handoffs[sender_id] = Handoff(sender_id, _reason(state), customer_id, self.clock())
         await self.customers.send(sender_id, {"type": "handoff", "state": "waiting"})
@@ -185,40 +195,13 @@ class HandoffService:
         ]
         await self.rasa.append_events(sender_id, events)
 
-    async def _decline(self, sender_id: str, customer_id: str | None, reason: str | None) -> None:
-        """No agent can take it: open a ticket, tell the customer exactly that, resume the bot."""
-        history = as_text(await self.conversation(sender_id))
-        ticket_id = await self.tickets.open_ticket(
-            TicketRequest(sender_id, reason, history, customer_id)
-        )
-        text = self._decline_text(ticket_id, customer_id)
-        await self._say_and_resume(sender_id, text, {NOTICE_METADATA_KEY: "no agent available"})
+    async def _decline(self, sender_id: str) -> None:
+        """Nobody can take it after all: resume the bot and let it run the no-agent path (one
+        ticket with the customer's contact, our other channels) as if asked again."""
+        await self.rasa.append_events(sender_id, [{"event": "resume", "timestamp": self.clock()}])
+        replies = await self.rasa.trigger_intent(sender_id, "request_human")
+        for reply in replies:
+            message = bot_message(reply, self.clock())
+            if message is not None:
+                await self.customers.send(sender_id, {"type": "message", "message": message})
         await self.customers.send(sender_id, {"type": "handoff", "state": "unavailable"})
-
-    def _decline_text(self, ticket_id: str | None, customer_id: str | None) -> str:
-        now = datetime.fromtimestamp(self.clock(), UTC)
-        if self.hours.is_open(now):
-            opening = (
-                "I'm sorry, I have to correct myself: no one from our support team is online "
-                "right now."
-            )
-        elif self.hours.rules:
-            opening = (
-                "I'm sorry, I have to correct myself: our support team is offline right now "
-                f"(their hours: {self.hours.describe()})."
-            )
-        else:
-            opening = "I'm sorry, I have to correct myself: our team doesn't take live chats."
-        if ticket_id is None:
-            follow_up = " I couldn't open a ticket for you either; please try again a bit later."
-        elif customer_id:
-            follow_up = (
-                f" I've opened ticket {ticket_id} with this conversation, and the team will "
-                "contact you using the details on your account."
-            )
-        else:
-            follow_up = (
-                f" I've opened ticket {ticket_id} with this conversation; please mention that "
-                "number when you contact us."
-            )
-        return f"{opening}{follow_up} Meanwhile, I'm happy to help with anything else."

@@ -190,7 +190,9 @@ class WidgetGateway:
         message = customer_message(shown, self.clock())
         await self.customers.send(sender_id, {"type": "message", "message": message})
         with_agent = await self.handoff.customer_said(sender_id, message)
-        metadata = {"customer_token": connection.customer_token} if connection.customer_id else {}
+        metadata: dict[str, Any] = {"live_chat": self.handoff.live_chat()}
+        if connection.customer_id:
+            metadata["customer_token"] = connection.customer_token
         if not with_agent:
             await self.customers.send(sender_id, {"type": "typing", "on": True})
         try:

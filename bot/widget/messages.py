@@ -11,7 +11,6 @@ an action produced, the browser receives plain data it renders as text.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 # Bot events the review app appends carry this metadata key with the agent's name.
@@ -84,14 +83,3 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 messages.append(message)
                 offered = message["buttons"] or offered
     return messages[-MAX_TRANSCRIPT_MESSAGES:]
-
-
-def as_text(messages: list[dict[str, Any]]) -> str:
-    """A plain transcript for tickets: one ``[time] who: text`` line per message."""
-    lines = []
-    for message in messages:
-        who = message.get("agent") or message["from"]
-        stamp = datetime.fromtimestamp(message["ts"], UTC).strftime("%Y-%m-%d %H:%M")
-        content = message["text"] or message["image"] or ""
-        lines.append(f"[{stamp}] {who}: {content}")
-    return "\n".join(lines)

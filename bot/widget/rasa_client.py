@@ -59,6 +59,16 @@ class RasaClient:
         url = self._conversation_url(sender_id, "tracker")
         return await self._json("GET", url, API_TIMEOUT, params={"include_events": verbosity})
 
+    async def trigger_intent(self, sender_id: str, intent: str) -> list[dict[str, Any]]:
+        """Run the bot as if the customer had said ``intent``; returns the bot's messages."""
+        url = self._conversation_url(sender_id, "trigger_intent")
+        body = {"name": intent}
+        reply = await self._json(
+            "POST", url, TURN_TIMEOUT, json=body, params={"include_events": "NONE"}
+        )
+        messages = reply.get("messages") if isinstance(reply, dict) else None
+        return messages if isinstance(messages, list) else []
+
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         """Record events (agent messages, ``resume``) so the transcript and CX log see them."""
         url = self._conversation_url(sender_id, "tracker/events")

@@ -1,7 +1,7 @@
 """``setup_widget(app, settings)``: the widget's files, its websocket and the demo shop page.
 
 Also owns the live-chat objects the agent inbox (:mod:`bot.handoff`) shares with the widget:
-one HTTP session to Rasa and the backend, the open customer and agent sockets, and the handoff
+one HTTP session to Rasa, the open customer and agent sockets, and the handoff
 service, all opened and closed with the app.
 """
 
@@ -15,7 +15,6 @@ from aiohttp import web
 
 from bot.handoff.hours import WorkingHours, parse_hours
 from bot.handoff.service import HandoffService
-from bot.handoff.tickets import TicketClient
 from bot.review.security import mark_public
 from bot.settings import Settings
 from bot.widget.connections import SocketGroups
@@ -42,10 +41,7 @@ class LiveChat:
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
         rasa = RasaClient(self._session, self.settings.rasa_url)
-        tickets = TicketClient(
-            self._session, self.settings.backend_url, self.settings.backend_token
-        )
-        self.handoff = HandoffService(rasa, self.customers, self.agents, self.hours, tickets)
+        self.handoff = HandoffService(rasa, self.customers, self.agents, self.hours)
         self.gateway = WidgetGateway(
             rasa,
             self.customers,

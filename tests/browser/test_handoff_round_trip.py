@@ -2,7 +2,8 @@
 review app's inbox, against the real review app, Rasa, action server and backend.
 
 The customer asks for a person in their own words; the bot's ``action_handoff_to_human``
-pauses the conversation; everything after that is live, without any page reload.
+pauses the conversation; everything after that is live, without any page reload, and once the
+agent ends it the customer tracks an order with the assistant again.
 """
 
 from __future__ import annotations
@@ -103,9 +104,14 @@ def test_customer_and_agent_round_trip(
     expect(log).to_contain_text("back with the assistant", timeout=REPLY_TIMEOUT_MS)
     expect(log).to_contain_text(f"{AGENT} left the chat.")
     expect(agent.locator(".queue-item")).to_have_count(0)
+    # The assistant is really back: an order question gets the usual questions and the answer.
     bot_answers = log.locator(".message.from-bot")
     answered_before = bot_answers.count()
-    box.fill("hello")
+    box.fill("where is my order 10001")
     box.press("Enter")
-    # The assistant answers again (a known customer may get a second line offering their order).
-    expect(bot_answers.nth(answered_before)).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    expect(bot_answers.nth(answered_before)).to_contain_text("email", timeout=REPLY_TIMEOUT_MS)
+    box.fill("alex.kim@example.com")
+    box.press("Enter")
+    expect(bot_answers.last).to_contain_text("UPS", timeout=REPLY_TIMEOUT_MS)
+    expect(log).not_to_contain_text("got a bit lost")
+    screenshot(customer, "handoff-then-tracking")

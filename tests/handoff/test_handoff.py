@@ -108,8 +108,9 @@ async def test_agent_round_trip_then_the_bot_resumes(review: Review, http: aioht
         await widget.expect(of_type("handoff", state="ended", agent=AGENT))
         await inbox.expect(lambda f: f["type"] == "queue" and not f["handoffs"])
 
-        await widget.send(type="message", text="hello")
-        await widget.expect(message_from("bot"))
+        await widget.send(type="message", text="where is my order 10001")
+        asked = await widget.expect(message_from("bot"))
+        assert "email" in asked["message"]["text"], asked
         events = tracker_events(review.rasa_url, session_id)
         kinds = [e["event"] for e in events]
         paused, resumed = kinds.index("pause"), kinds.index("resume")
@@ -129,21 +130,67 @@ async def test_agent_round_trip_then_the_bot_resumes(review: Review, http: aioht
         await colleague.close()
 
 
-async def test_with_nobody_online_the_customer_gets_a_ticket_and_the_bot_back(
+async def test_asked_in_words_handed_to_an_agent_and_back_the_bot_tracks_an_order(
+    review: Review, http: aiohttp.ClientSession
+):
+    """The bot's own pause (not a replay): after the agent ends, the next request is handled."""
+    agent = await signed_in(review.url, AGENT)
+    try:
+        inbox = await open_inbox(agent, review)
+        widget, session_id, _ = await open_widget(http, review)
+        await widget.send(type="message", text="can i talk to someone real please")
+        await widget.expect(of_type("handoff", state="waiting"))
+        await inbox.expect(in_queue(session_id, agent=None))
+        await inbox.send(type="reply", conversation=session_id, text="Hi, Ada here.")
+        await widget.expect(message_from("agent"))
+        await inbox.send(type="end", conversation=session_id)
+        await widget.expect(of_type("handoff", state="ended", agent=AGENT))
+
+        await widget.send(type="message", text="where is my order 10001")
+        asked = await widget.expect(message_from("bot"))
+        assert "email" in asked["message"]["text"], asked
+        await widget.send(type="message", text="alex.kim@example.com")
+        tracked = await widget.expect(message_from("bot"))
+        assert "UPS" in tracked["message"]["text"], tracked
+        await widget.close()
+        await inbox.close()
+    finally:
+        await agent.close()
+
+
+async def test_with_nobody_online_the_customer_gets_one_ticket_and_the_bot_back(
     review: Review, backend: tuple[ServerProcess, str], http: aiohttp.ClientSession
 ):
+    widget, session_id, _ = await open_widget(http, review)
+    await widget.send(type="message", text="i want to talk to a human")
+    notice = await widget.expect(message_from("bot"))
+    assert "No one from our team can take a live chat right now" in notice["message"]["text"]
+    asked = await widget.expect(message_from("bot"))
+    assert "email" in asked["message"]["text"]
+    await widget.send(type="message", text="alex.kim@example.com")
+    opened = await widget.expect(message_from("bot"))
+    ticket_id = re.search(r"T-\d+", opened["message"]["text"])[0]
+    assert ticket(backend[1], ticket_id)["category"] == "human_handoff"
+
+    await widget.send(type="message", text="where is my order 10001")
+    tracked = await widget.expect(message_from("bot"))
+    assert "UPS" in tracked["message"]["text"], tracked
+    kinds = [e["event"] for e in tracker_events(review.rasa_url, session_id)]
+    assert "pause" not in kinds
+    await widget.close()
+
+
+async def test_the_last_agent_leaving_before_the_pause_is_seen_gives_the_bot_back(
+    review: Review, http: aiohttp.ClientSession
+):
+    """A pause nobody can take (the agent just left): the bot resumes and opens the ticket."""
     widget, session_id = await handed_over(http, review)
     notice = await widget.expect(message_from("bot"))
+    assert "No one from our team can take a live chat right now" in notice["message"]["text"]
     await widget.expect(of_type("handoff", state="unavailable"))
-    text = notice["message"]["text"]
-    assert "no one from our support team is online right now" in text
-    ticket_id = re.search(r"T-\d+", text)[0]
-    opened = ticket(backend[1], ticket_id)
-    assert opened["category"] == "human_handoff"
-    assert REASON in opened["summary"]
-
-    await widget.send(type="message", text="hello")
-    await widget.expect(message_from("bot"))
+    await widget.send(type="message", text="alex.kim@example.com")
+    opened = await widget.expect(message_from("bot"))
+    assert re.search(r"T-\d+", opened["message"]["text"]), opened
     kinds = [e["event"] for e in tracker_events(review.rasa_url, session_id)]
     assert kinds.index("resume") > kinds.index("pause")
     await widget.close()
@@ -168,13 +215,13 @@ async def test_outside_working_hours_nobody_is_promised(
     agent = await signed_in(closed.url, AGENT)
     try:
         inbox = await open_inbox(agent, closed)
-        widget, _ = await handed_over(http, closed)
+        widget, _, _ = await open_widget(http, closed)
+        await widget.send(type="message", text="i need a person")
         notice = await widget.expect(message_from("bot"))
         assert (
-            f"offline right now (their hours: {closed_day} 09:00-17:00 (UTC))"
+            f"offline right now (live chat hours: {closed_day} 09:00-17:00 (UTC))"
             in (notice["message"]["text"])
         )
-        assert re.search(r"ticket T-\d+", notice["message"]["text"])
         await widget.close()
         await inbox.close()
     finally:

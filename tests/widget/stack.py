@@ -110,8 +110,12 @@ def start_backend(directory: Path, log_dir: Path) -> tuple[ServerProcess, str]:
 
 
 def hand_over(rasa_url: str, sender_id: str, reason: str) -> None:
-    """What the bot's ``action_handoff_to_human`` leaves behind: the reason and a pause."""
-    events = [{"event": "slot", "name": "handoff_reason", "value": reason}, {"event": "pause"}]
+    """What the bot's ``action_handoff_to_human`` leaves behind: the reason, a pause, a listen."""
+    events = [
+        {"event": "slot", "name": "handoff_reason", "value": reason},
+        {"event": "pause"},
+        {"event": "action", "name": "action_listen"},
+    ]
     request = urllib.request.Request(
         f"{rasa_url}/conversations/{sender_id}/tracker/events",
         json.dumps(events).encode(),

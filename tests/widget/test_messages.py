@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.widget.messages import as_text, bot_message, transcript
+from bot.widget.messages import bot_message, transcript
 
 
 def test_live_replies_keep_only_renderable_data() -> None:
@@ -54,15 +54,3 @@ def test_tracker_transcript_shows_what_the_customer_saw() -> None:
         ("customer", "/deny"),
     ]
     assert messages[3]["agent"] == "sam"
-
-
-def test_plain_transcript_for_tickets() -> None:
-    messages = transcript(
-        [
-            {"event": "user", "text": "I want a person", "timestamp": 0},
-            {"event": "bot", "text": "One moment", "timestamp": 60},
-        ]
-    )
-    assert as_text(messages) == (
-        "[1970-01-01 00:00] customer: I want a person\n[1970-01-01 00:01] bot: One moment"
-    )

@@ -1,0 +1,159 @@
+"""The handoff lifecycle and the ways out of a misunderstanding, over the REST channel against
+real servers (backend, action server, Rasa): the bot always comes back, a customer nobody can
+take live gets exactly one ticket they can be reached on, and nothing goes round in circles.
+
+The widget gateway tells the bot whether an agent can take the chat in each message's
+``live_chat`` metadata; these tests send it the way the gateway does (tests/handoff and
+tests/browser run the gateway itself).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from actions.customer_token import sign_customer_token
+from tests.support.full_stack import FullStack
+from tests.support.processes import ServerProcess, action_server, say
+from tests.widget.stack import BACKEND_TOKEN, TOKEN_SECRET
+
+pytestmark = pytest.mark.slow
+
+TICKET = re.compile(r"T-\d+")
+CHANNELS = "+1 555 0100"
+AGENT_ONLINE = {"live_chat": {"available": True}}
+
+
+class TokenStack(FullStack):
+    """The full stack with the widget's token secret, so signed-in customers are recognised."""
+
+    def new_actions(self) -> ServerProcess:
+        env = {
+            "BACKEND_URL": self.api_url,
+            "BACKEND_TOKEN": BACKEND_TOKEN,
+            "WIDGET_TOKEN_SECRET": TOKEN_SECRET,
+        }
+        return action_server(self.action_port, self.logs, env, name="actions-journeys")
+
+    def chat(self, sender: str, text: str, metadata: dict | None = None) -> str:
+        replies = say(self.rasa, sender, text, metadata)
+        return "\n".join(reply.get("text", "") for reply in replies)
+
+    def rasa_api(self, sender: str, suffix: str, body: object | None = None) -> dict:
+        url = self.rasa.health_url.replace("/status", f"/conversations/{sender}/{suffix}")
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def tickets(self, sender: str) -> list[tuple[str, str | None, str | None]]:
+        """(category, customer_id, email) of every ticket the backend stored for ``sender``."""
+        with sqlite3.connect(self.directory / "backend.db") as db:
+            return db.execute(
+                "SELECT category, customer_id, email FROM support_tickets"
+                " WHERE conversation_id = ? ORDER BY id",
+                (sender,),
+            ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def stack(
+    trained_model: Path, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TokenStack]:
+    running = TokenStack(trained_model, tmp_path_factory.mktemp("journeys"), server_logs)
+    yield running
+    running.stop()
+
+
+def test_after_an_agent_ends_the_handoff_the_bot_tracks_an_order(stack: TokenStack) -> None:
+    sender = "journey-agent-ended"
+    stack.chat(sender, "hi there", AGENT_ONLINE)
+    handed = stack.chat(sender, "can i talk to a real person pls", AGENT_ONLINE)
+    assert "colleague" in handed or "person from our team" in handed, handed
+    assert stack.rasa_api(sender, "tracker")["paused"] is True
+    assert stack.chat(sender, "hello? anyone there", AGENT_ONLINE) == ""  # the agent's turn now
+
+    # What the agent inbox appends when the agent replies and then ends the handoff.
+    stack.rasa_api(
+        sender,
+        "tracker/events",
+        [
+            {"event": "bot", "text": "Hi, Ada here.", "metadata": {"handoff_agent": "ada"}},
+            {"event": "bot", "text": "You're back with the assistant now."},
+            {"event": "resume"},
+        ],
+    )
+    asked = stack.chat(sender, "where is my order 10001", AGENT_ONLINE)
+    assert "email" in asked.lower(), asked
+    assert "lost" not in asked and "passing you" not in asked
+    tracked = stack.chat(sender, "alex.kim@example.com", AGENT_ONLINE)
+    assert "shipped" in tracked.lower() and "UPS" in tracked, tracked
+
+
+def test_no_agent_over_rest_one_ticket_with_email_then_the_bot_keeps_helping(
+    stack: TokenStack,
+) -> None:
+    sender = "journey-no-agent"
+    first = stack.chat(sender, "i want to talk to a human")
+    assert "No one from our team can take a live chat right now" in first
+    assert "email" in first.lower(), first
+    assert stack.rasa_api(sender, "tracker")["paused"] is False
+    assert "doesn't look like an email" in stack.chat(sender, "my email is alex at example")
+
+    opened = stack.chat(sender, "alex.kim@example.com")
+    [ticket_id] = set(TICKET.findall(opened))
+    assert "alex.kim@example.com" in opened and CHANNELS in opened and " by " in opened
+    assert stack.tickets(sender) == [("human_handoff", None, "alex.kim@example.com")]
+
+    contact = stack.chat(sender, "so how do I contact you?")
+    assert ticket_id in contact and CHANNELS in contact, contact
+    again = stack.chat(sender, "just get me a person")
+    assert ticket_id in again and "no need for another one" in again, again
+    assert len(stack.tickets(sender)) == 1
+
+    tracked = stack.chat(sender, "where is my order 10001")
+    assert "shipped" in tracked.lower() and "UPS" in tracked, tracked
+
+
+def test_a_signed_in_customer_gets_a_ticket_with_their_id_and_account_email(
+    stack: TokenStack,
+) -> None:
+    sender = "journey-no-agent-known"
+    token = {"customer_token": sign_customer_token("C1001", TOKEN_SECRET)}
+    stack.chat(sender, "hello", token)
+    opened = stack.chat(sender, "pass me to a human agent", token)
+    assert TICKET.search(opened) and "details on your account" in opened, opened
+    [(category, customer_id, email)] = stack.tickets(sender)
+    assert (category, customer_id) == ("human_handoff", "C1001")
+    assert email and "@" in email
+
+
+def test_two_messages_in_a_row_it_cannot_help_with_bring_a_person_and_no_repeats(
+    stack: TokenStack,
+) -> None:
+    sender = "journey-circles"
+    said = [
+        stack.chat(sender, text)
+        for text in (
+            "blorp zzzk qwerty",
+            "whats the capital of peru",
+            "can you sing me a song",
+            "tell me a joke",
+        )
+    ]
+    assert "from our team" not in said[0]
+    assert all("person from our team" in text for text in said[1:]), said
+    assert all(before != after for before, after in zip(said, said[1:], strict=False)), said
+    handed = stack.chat(sender, "yes")
+    assert "No one from our team can take a live chat right now" in handed
+
+
+def test_another_language_gets_our_languages_and_a_person(stack: TokenStack) -> None:
+    answer = stack.chat("journey-german", "wo ist meine bestellung, ich warte seit einer woche")
+    assert "English" in answer and "team" in answer, answer
