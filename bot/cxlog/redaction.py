@@ -37,11 +37,11 @@ from bot.cxlog.pii.cards import find_cards, luhn_valid
 from bot.cxlog.pii.ibans import find_ibans
 from bot.cxlog.pii.names import find_names
 from bot.cxlog.pii.phones import find_phones
-from bot.settings import DEFAULT_PHONE_REGIONS
+from bot.settings import DEFAULT_PHONE_REGIONS, REDACT_KINDS
 
 __all__ = ["ALL_KINDS", "PII_ENTITY_KINDS", "Redaction", "Redactor", "luhn_valid", "name_digest"]
 
-ALL_KINDS = frozenset({"email", "phone", "card", "iban", "address", "name"})
+ALL_KINDS = frozenset(REDACT_KINDS)
 PLACEHOLDERS = {kind: f"[{kind.upper()}]" for kind in ALL_KINDS}
 # When spans of two kinds overlap, the merged span is replaced by the first kind listed here.
 PRIORITY = ("card", "iban", "email", "phone", "address", "name")
