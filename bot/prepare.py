@@ -6,6 +6,7 @@ import os
 
 from bot.backend.commands import prepare_database
 from bot.cxlog.migrate import upgrade as upgrade_cx_store
+from bot.files import prepare_sqlite_file, private_directory
 from bot.secrets import ensure_local_secrets, read_env_file
 from bot.settings import PROJECT_ROOT, load_settings
 
@@ -19,7 +20,9 @@ def prepare() -> None:
     # must see the same values (a database URL set there, say) before reading the settings.
     os.environ.update(read_env_file(env_file))
     settings = load_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.var_dir)
     prepare_database(settings)
     # The CX log store, with the review app's tables (their migrations share its directory).
     upgrade_cx_store(settings.cx_database_url)
+    # Rasa creates its tracker database with the default umask; creating it first keeps it 0600.
+    prepare_sqlite_file(settings.rasa_tracker_database_url)

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IE", "AU")
 
 
 def _env(name: str, default: str) -> str:
@@ -35,15 +36,27 @@ def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+REDACT_KINDS = ("email", "phone", "card", "iban", "address", "name")
+
+
 def _cx_redact_kinds() -> frozenset[str]:
     """``CX_REDACT_PII=false`` turns redaction off; ``CX_REDACT_KINDS`` picks the kinds."""
     if _env("CX_REDACT_PII", "true").strip().lower() in ("0", "false", "no", "off"):
         return frozenset()
-    kinds = frozenset(_env_list("CX_REDACT_KINDS", ("email", "phone", "card", "address", "name")))
-    unknown = kinds - {"email", "phone", "card", "address", "name"}
+    kinds = frozenset(_env_list("CX_REDACT_KINDS", REDACT_KINDS))
+    unknown = kinds - set(REDACT_KINDS)
     if unknown:
         raise ValueError(f"CX_REDACT_KINDS has unknown kinds: {', '.join(sorted(unknown))}")
     return kinds
+
+
+def _cx_phone_regions() -> tuple[str, ...]:
+    """Countries whose national phone formats (``07911 123456``) redaction recognises."""
+    regions = tuple(r.upper() for r in _env_list("CX_PHONE_REGIONS", DEFAULT_PHONE_REGIONS))
+    malformed = [region for region in regions if len(region) != 2 or not region.isalpha()]
+    if malformed:
+        raise ValueError(f"CX_PHONE_REGIONS wants ISO country codes, got {', '.join(malformed)}")
+    return regions
 
 
 def _rabbitmq_url() -> str:
@@ -86,9 +99,12 @@ class Settings:
     # CX log store and review app (bot/cxlog, bot/review).
     cx_database_url: str = "sqlite+aiosqlite:///var/cxlog.db"
     cx_retention_days: int = 365
+    # Rasa's SQL tracker store (endpoints*.yml), whose old conversations the purge deletes too.
+    rasa_tracker_database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
     # CX log pipeline (bot/cxlog): outcome rules, redaction, broker queue and disk spool.
     cx_abandon_minutes: int = 30
-    cx_redact_kinds: frozenset[str] = frozenset({"email", "phone", "card", "address", "name"})
+    cx_redact_kinds: frozenset[str] = frozenset(REDACT_KINDS)
+    cx_phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     cx_name_slots: tuple[str, ...] = ("customer_first_name", "customer_last_name", "customer_name")
     cx_queue_size: int = 10_000
     cx_batch_size: int = 500
@@ -151,8 +167,12 @@ def load_settings() -> Settings:
             "CX_DATABASE_URL", f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'cxlog.db'}"
         ),
         cx_retention_days=_env_int("CX_RETENTION_DAYS", 365),
+        rasa_tracker_database_url=_env(
+            "RASA_TRACKER_DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+        ),
         cx_abandon_minutes=_env_int("CX_ABANDON_MINUTES", 30),
         cx_redact_kinds=_cx_redact_kinds(),
+        cx_phone_regions=_cx_phone_regions(),
         cx_name_slots=_env_list(
             "CX_NAME_SLOTS", ("customer_first_name", "customer_last_name", "customer_name")
         ),

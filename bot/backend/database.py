@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-
-def ensure_sqlite_directory(database_url: str) -> None:
-    """A fresh checkout has no ``var/``; SQLite cannot create the file's directory itself."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+from bot.files import prepare_sqlite_file
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -27,7 +21,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(database_url: str) -> AsyncEngine:
     """Engine for ``database_url``; SQLite connections get foreign keys, WAL and a busy timeout."""
-    ensure_sqlite_directory(database_url)
+    prepare_sqlite_file(database_url)  # a fresh checkout has no var/; the file must be 0600
     if make_url(database_url).get_backend_name() != "sqlite":
         return create_async_engine(database_url, pool_pre_ping=True)
     engine = create_async_engine(database_url, connect_args={"timeout": 15})

@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.backend.database import ensure_sqlite_directory
+from bot.files import prepare_sqlite_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -30,7 +30,7 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str) -> None:
     """Bring the schema to the newest revision; env.py runs its own event loop, so call this
     from synchronous code (or a worker thread), never from inside a running loop."""
-    ensure_sqlite_directory(database_url)
+    prepare_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url), "head")
 
 

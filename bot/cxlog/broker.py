@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 
 
 def build_sanitizer(settings: Settings) -> Sanitizer:
-    return Sanitizer(Redactor(settings.cx_redact_kinds), frozenset(settings.cx_name_slots))
+    redactor = Redactor(settings.cx_redact_kinds, settings.cx_phone_regions)
+    return Sanitizer(redactor, frozenset(settings.cx_name_slots))
 
 
 def build_writer(settings: Settings, options: dict[str, Any] | None = None) -> CXLogWriter:

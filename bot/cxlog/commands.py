@@ -12,6 +12,7 @@ import json
 import logging
 import signal
 import sys
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
@@ -27,7 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     consume = commands.add_parser("consume", help="feed the CX log from RabbitMQ (scale-out)")
     consume.add_argument("--queue", help="queue to read (default RABBITMQ_QUEUE)")
     consume.add_argument("--exchange", help="Rasa's fanout exchange (default rasa-exchange)")
-    commands.add_parser("purge", help="delete conversations older than CX_RETENTION_DAYS")
+    commands.add_parser(
+        "purge",
+        help="delete conversations older than CX_RETENTION_DAYS (CX log and Rasa's tracker store)",
+    )
     for name, help_text in (
         ("export", "print one customer's conversations as JSON (right of access)"),
         ("delete", "delete one customer's conversations (right to erasure)"),
@@ -49,7 +53,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run_async(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.cxlog.retention import Subject, delete_conversations, export_conversations, purge
+    from bot.cxlog.retention import Subject, delete_conversations, export_conversations
     from bot.cxlog.store import CXStore
 
     store = CXStore.from_url(settings.cx_database_url, settings.cx_abandon_minutes)
@@ -58,12 +62,7 @@ async def _run_async(settings: Settings, args: argparse.Namespace) -> int:
             return await _consume(settings, store, args)
         await store.ensure_schema()
         if args.cxlog_command == "purge":
-            result = await purge(store, settings.cx_retention_days)
-            print(
-                f"cxlog: purged {result.conversations} conversations and "
-                f"{result.processed_events} event ids older than {settings.cx_retention_days} days"
-            )
-            return 0
+            return await _purge(settings, store)
         subject = Subject(customer_id=args.customer_id, sender_id=args.sender_id)
         if args.cxlog_command == "export":
             conversations = await export_conversations(store, subject)
@@ -75,6 +74,25 @@ async def _run_async(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     finally:
         await store.close()
+
+
+async def _purge(settings: Settings, store: CXStore) -> int:
+    from bot.cxlog.retention import purge
+    from bot.cxlog.tracker_retention import purge_tracker_store
+
+    days = settings.cx_retention_days
+    result = await purge(store, days)
+    print(
+        f"cxlog: purged {result.conversations} conversations and "
+        f"{result.processed_events} event ids older than {days} days"
+    )
+    if settings.rasa_tracker_database_url:
+        cutoff = datetime.now(UTC) - timedelta(days=days)
+        trackers = await asyncio.to_thread(
+            purge_tracker_store, settings.rasa_tracker_database_url, cutoff
+        )
+        print(f"cxlog: purged {trackers} conversations from Rasa's tracker store")
+    return 0
 
 
 async def _consume(settings: Settings, store: CXStore, args: argparse.Namespace) -> int:

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from bot.files import prepare_sqlite_file, sqlite_path
+
 # Seconds a SQLite writer waits for another writer's lock before "database is locked"; short, so
 # a long lock (a backup, a stuck review query) makes the broker spool instead of stalling.
 SQLITE_BUSY_TIMEOUT_S = 5
-
-
-def _is_sqlite_file(url: URL) -> bool:
-    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-
-
-def ensure_sqlite_directory(database_url: str) -> None:
-    """A fresh checkout has no ``var/``; SQLite cannot create the file's directory itself."""
-    url = make_url(database_url)
-    if _is_sqlite_file(url):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -40,7 +30,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(database_url: str) -> AsyncEngine:
     """Engine for ``database_url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``)."""
-    ensure_sqlite_directory(database_url)
+    prepare_sqlite_file(database_url)  # a fresh checkout has no var/; the file must be 0600
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(database_url, pool_pre_ping=True)
@@ -50,7 +40,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     # SQLAlchemy 1.4 opens a new aiosqlite connection (a new thread plus the PRAGMAs below) per
     # transaction for file databases; the broker writes one transaction per batch, so keeping
     # connections pooled takes about a fifth off the CPU logging costs the Rasa process.
-    pool = {"poolclass": AsyncAdaptedQueuePool} if _is_sqlite_file(url) else {}
+    pool = {"poolclass": AsyncAdaptedQueuePool} if sqlite_path(url) is not None else {}
     engine = create_async_engine(database_url, connect_args=connect_args, **pool)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine

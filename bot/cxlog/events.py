@@ -16,7 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.cxlog.redaction import PII_ENTITY_KINDS, Redactor, name_digest, name_words
+from bot.cxlog.redaction import (
+    PII_ENTITY_KINDS,
+    Redaction,
+    Redactor,
+    name_digest,
+    name_words,
+)
 
 FEEDBACK_SLOTS = ("csat", "nps", "feedback_comment")
 # Actions set this slot to true when they completed the customer's task (order cancelled...).
@@ -124,13 +130,19 @@ class Sanitizer:
             if entity_type in self.name_slots or _is_name_entity(entity_type):
                 learned.extend(self.names.learn(sender_id, entity.get("value")))
         digests = self.names.get(sender_id)
+        text = raw.get("text")
+        message = self.redactor.scan(text, sender_id, digests) if isinstance(text, str) else None
+        if message is not None:
+            # ...and a name found in an introduction is redacted wherever it comes up later.
+            for word in message.introduced_names:
+                learned.extend(self.names.learn(sender_id, word))
         intent = parse_data.get("intent") if isinstance(parse_data.get("intent"), dict) else {}
         metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
         return {
-            "text": self._text(raw.get("text"), sender_id),
+            "text": message.text if message is not None else None,
             "intent": _short_id(intent.get("name"), 100),
             "confidence": _number(intent.get("confidence")),
-            "entities": [self._entity(e, sender_id, digests) for e in raw_entities],
+            "entities": [self._entity(e, sender_id, digests, message) for e in raw_entities],
             "intent_ranking": _ranking(parse_data.get("intent_ranking")),
             "message_id": _short_id(raw.get("message_id")),
             "channel": _short_id(raw.get("input_channel")),
@@ -138,14 +150,17 @@ class Sanitizer:
             "name_digests": sorted(set(learned)),
         }
 
-    def _entity(self, entity: dict[str, Any], sender_id: str, digests: set[str]) -> dict[str, Any]:
+    def _entity(
+        self,
+        entity: dict[str, Any],
+        sender_id: str,
+        digests: set[str],
+        message: Redaction | None,
+    ) -> dict[str, Any]:
         # Offsets point into the original text, which is not kept, so they are dropped.
-        entity_type = str(entity.get("entity", ""))
         kept = {
-            "entity": entity_type,
-            "value": self.redactor.entity_value(
-                entity_type, entity.get("value"), sender_id, digests
-            ),
+            "entity": str(entity.get("entity", "")),
+            "value": self.redactor.entity_value(entity, sender_id, digests, message),
         }
         for key in ("role", "group", "extractor", "confidence_entity"):
             if entity.get(key) is not None:

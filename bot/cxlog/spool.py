@@ -4,6 +4,7 @@ Events are already redacted when they get here. New events go to the open segmen
 first seals it, then feeds sealed segments to the store oldest first and deletes each one only
 after the store committed it, so a crash mid-replay replays a segment again (the store skips
 what it already has). The spool is bounded: past ``max_bytes`` new events are dropped and logged.
+Its files are created 0600 in a 0700 directory (:mod:`bot.files`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from bot.files import open_private
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ class Spool:
             )  # fmt: skip
             return False
         segment = self._writable_segment()
-        with segment.open("a", encoding="utf-8") as spool_file:
+        with open_private(segment) as spool_file:
             spool_file.write(lines)
         return True
 
@@ -74,8 +77,7 @@ class Spool:
         return events
 
     def reject(self, event: dict[str, Any]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with (self.directory / REJECTED_FILE).open("a", encoding="utf-8") as rejected:
+        with open_private(self.directory / REJECTED_FILE) as rejected:
             rejected.write(json.dumps(event, ensure_ascii=False) + "\n")
 
     @staticmethod
@@ -94,7 +96,6 @@ class Spool:
             or not segment.exists()
             or segment.stat().st_size > OPEN_SEGMENT_MAX_BYTES
         ):
-            self.directory.mkdir(parents=True, exist_ok=True)
             # Nanosecond names sort in creation order, which is replay order.
             segment = self.directory / f"cxlog-{time.time_ns():020d}.jsonl"
             self._open_segment = segment

@@ -144,7 +144,10 @@ async def test_store_down_at_start_spools_until_it_appears(tmp_path: Path) -> No
     url = f"sqlite+aiosqlite:///{missing_dir}/cxlog.db"
     broker = await make_broker(url, tmp_path / "spool")
     try:
-        missing_dir.rmdir()  # the engine created it; a file there makes SQLite fail to open
+        # The engine created the directory and an empty 0600 database in it; a file in the
+        # directory's place makes SQLite fail to open.
+        (missing_dir / "cxlog.db").unlink()
+        missing_dir.rmdir()
         missing_dir.write_text("not a directory")
         chat = chat_with_turns("s1", 2)
         for event in chat.events:

@@ -120,3 +120,34 @@ def test_name_book_is_bounded_and_knows_which_conversations_were_loaded() -> Non
     for sender in ("a", "b", "c"):
         book.merge_stored(sender, [])
     assert "a" not in book and "b" in book and "c" in book
+
+
+def test_digit_groups_of_a_card_tagged_as_order_ids_are_not_stored() -> None:
+    chat = Chat("s1")
+    text = "my card is 4111\u00a01111\u00a01111\u00a01111, order 10001"
+    entities = [
+        {"entity": "order_id", "value": group, "start": start, "end": start + 4}
+        for group, start in (("4111", 11), ("1111", 16), ("1111", 21), ("1111", 26))
+    ]
+    entities.append({"entity": "order_id", "value": "10001", "start": 38, "end": 43})
+    chat.user(text, "inform", entities=entities)
+    event = sanitizer().sanitize(chat.events[0])
+    assert event is not None
+    assert event["text"] == "my card is [CARD], order 10001"
+    assert [entity["value"] for entity in event["entities"]] == ["[CARD]"] * 4 + ["10001"]
+
+
+def test_a_self_introduced_name_is_redacted_in_later_texts() -> None:
+    chat = Chat("s1")
+    chat.user("hi, my name is Siobhan Walsh", "greet")
+    chat.bot("Nice to meet you, Siobhan! How can I help?")
+    chat.user("Walsh is spelt W-A-L-S-H", "inform")
+    events = sanitizer().sanitize_all(chat.events)
+    texts = [event["text"] for event in events]
+    assert texts == [
+        "hi, my name is [NAME]",
+        "Nice to meet you, [NAME]! How can I help?",
+        "[NAME] is spelt W-A-L-S-H",
+    ]
+    assert len(events[0]["name_digests"]) == 2
+    assert "Siobhan" not in json.dumps(events) and "Walsh" not in json.dumps(events)
