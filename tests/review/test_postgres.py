@@ -108,4 +108,4 @@ async def test_dashboard_days_and_metrics(viewer: Browser) -> None:
     assert data["outcomes"] == outcomes
     assert data["csat"]["average"] == pytest.approx(8 / 3)
     assert data["nps"]["score"] == 0.0
-    assert data["fallback_rate"] == pytest.approx(0.25)
+    assert data["not_understood"]["message_rate"] == pytest.approx(1 / 4)
