@@ -132,7 +132,7 @@ async def test_full_text_search_finds_turns_and_forgets_deleted_ones(store: CXSt
         assert await connection.scalar(select(func.count()).select_from(Turn)) == 3
 
 
-async def test_sweep_closes_silent_open_conversations_and_a_new_message_reopens(store: CXStore) -> None:
+async def test_sweep_closes_silent_conversations_and_a_message_reopens(store: CXStore) -> None:
     open_chat = Chat("open")
     open_chat.user("where is my order", "track_order")
     open_chat.reply("utter_ask_order_number", "Which order?")
