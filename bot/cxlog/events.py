@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.cxlog.redaction import (
     PII_ENTITY_KINDS,
@@ -23,11 +24,20 @@ from bot.cxlog.redaction import (
     name_digest,
     name_words,
 )
+from bot.widget.messages import AGENT_METADATA_KEY
 
 FEEDBACK_SLOTS = ("csat", "nps", "feedback_comment")
 # Actions set this slot to true when they completed the customer's task (order cancelled...).
 TASK_SUCCESS_SLOT = "task_succeeded"
-SESSION_METADATA_SLOT = "session_started_metadata"
+# Set by our own actions only: the customer id a signed token proved (actions/session.py). Raw
+# message metadata is never believed for it, since anyone can post metadata to the REST channel.
+CUSTOMER_ID_SLOT = "customer_id"
+HANDOFF_REASON_SLOT = "handoff_reason"
+# Message metadata the widget gateway adds to each customer turn (bot/widget/gateway.py).
+CHANNEL_METADATA_KEY = "cx_channel"
+PAGE_METADATA_KEY = "cx_page"
+WIDGET_CHANNEL = "widget"
+MAX_PAGE_CHARS = 255
 KEPT_TYPES = frozenset(
     {"user", "bot", "action", "slot", "session_started", "restart", "pause", "resume"}
 )
@@ -145,8 +155,8 @@ class Sanitizer:
             "entities": [self._entity(e, sender_id, digests, message) for e in raw_entities],
             "intent_ranking": _ranking(parse_data.get("intent_ranking")),
             "message_id": _short_id(raw.get("message_id")),
-            "channel": _short_id(raw.get("input_channel")),
-            "customer_id": _short_id(metadata.get("customer_id")),
+            "channel": _channel(raw.get("input_channel"), metadata),
+            "host_page": _page(metadata.get(PAGE_METADATA_KEY)),
             "name_digests": sorted(set(learned)),
         }
 
@@ -172,6 +182,7 @@ class Sanitizer:
         return {
             "text": self._text(raw.get("text"), sender_id),
             "utter_action": _short_id(metadata.get("utter_action"), 100),
+            "agent": _short_id(metadata.get(AGENT_METADATA_KEY), 100),
         }
 
     def _action(self, raw: dict[str, Any], _sender_id: str) -> dict[str, Any] | None:
@@ -190,9 +201,8 @@ class Sanitizer:
             return {"name": name, "value": _score(value)}
         if name == TASK_SUCCESS_SLOT:
             return {"name": name, "value": _truthy(value)}
-        if name == SESSION_METADATA_SLOT and isinstance(value, dict):
-            customer_id = _short_id(value.get("customer_id"))
-            return {"name": name, "customer_id": customer_id} if customer_id else None
+        if name in (CUSTOMER_ID_SLOT, HANDOFF_REASON_SLOT):
+            return {"name": name, "value": _short_id(value, 100)}
         return None
 
 
@@ -217,6 +227,23 @@ def _short_id(value: object, limit: int = MAX_ID_CHARS) -> str | None:
         return None
     text = str(value).strip()
     return text[:limit] or None
+
+
+def _channel(input_channel: object, metadata: dict[str, Any]) -> str | None:
+    """Rasa's input channel, or ``widget`` for turns the widget gateway relayed over REST."""
+    if metadata.get(CHANNEL_METADATA_KEY) == WIDGET_CHANNEL:
+        return WIDGET_CHANNEL
+    return _short_id(input_channel)
+
+
+def _page(value: object) -> str | None:
+    """The embedding page without query string or fragment (those can carry emails, tokens)."""
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"[:MAX_PAGE_CHARS]
 
 
 def _number(value: object) -> float | None:

@@ -41,7 +41,10 @@ NAMING_CONVENTION = {
 
 Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
-OUTCOMES = ("resolved", "handed_off", "abandoned", "unknown")
+# What became of a conversation; ``bot.review.definitions`` says what each means to a CX lead.
+OUTCOMES = ("resolved", "handed_off", "abandoned", "unresolved", "open")
+# Outcomes that are final: every rate is taken over these, never over ``open``.
+DECIDED_OUTCOMES = OUTCOMES[:4]
 
 
 class UTCDateTime(TypeDecorator):
@@ -76,21 +79,33 @@ class Conversation(Base):
     id = Column(Integer, primary_key=True)
     sender_id = Column(String(255), nullable=False, unique=True)
     channel = Column(String(64))
+    # The page that embedded the widget (scheme, host and path only: no query string).
+    host_page = Column(String(255))
     customer_id = Column(String(64), index=True)
     started_at = Column(UTCDateTime, nullable=False, index=True)
     ended_at = Column(UTCDateTime)
+    # Why it ended: "goodbye", "restart" (the customer's doing) or "session_expired" (silence).
+    end_reason = Column(String(16))
     last_event_at = Column(UTCDateTime, nullable=False, index=True)
     # Last customer message: the abandonment clock starts here.
     last_user_at = Column(UTCDateTime)
-    outcome = Column(String(16), nullable=False, default="unknown", index=True)
+    outcome = Column(String(16), nullable=False, default="open", index=True)
     had_fallback = Column(Boolean, nullable=False, default=False, index=True)
     had_handoff = Column(Boolean, nullable=False, default=False, index=True)
     # Facts the outcome rules need across event batches (see bot.cxlog.projector).
     task_succeeded = Column(Boolean, nullable=False, default=False)
     had_answer = Column(Boolean, nullable=False, default=False)
     said_goodbye_after_answer = Column(Boolean, nullable=False, default=False)
+    # The latest informational answer (FAQ, delivery options) was not followed by a complaint,
+    # a rephrase or a "no": the customer got what they asked.
+    answer_stood = Column(Boolean, nullable=False, default=False)
+    # The assistant or an agent spoke last: silence now is the customer's (abandonment).
+    awaiting_customer = Column(Boolean, nullable=False, default=False)
     turn_count = Column(Integer, nullable=False, default=0)
+    # Customer messages the assistant did not understand (see bot.cxlog.projector).
     fallback_count = Column(Integer, nullable=False, default=0)
+    # Customer messages written while a person had the conversation (not the assistant's job).
+    human_turn_count = Column(Integer, nullable=False, default=0)
     csat = Column(Integer, index=True)
     nps = Column(Integer)
     first_intent = Column(String(100), index=True)
@@ -126,7 +141,8 @@ class Conversation(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "outcome IN ('resolved', 'handed_off', 'abandoned', 'unknown')", name="outcome"
+            "outcome IN ('resolved', 'handed_off', 'abandoned', 'unresolved', 'open')",
+            name="outcome",
         ),
         CheckConstraint("csat IS NULL OR csat BETWEEN 1 AND 5", name="csat_range"),
         CheckConstraint("nps IS NULL OR nps BETWEEN 0 AND 10", name="nps_range"),
@@ -156,8 +172,13 @@ class Turn(Base):
     intent_ranking = Column(JSON, nullable=False, default=list)
     bot_actions = Column(JSON, nullable=False, default=list)
     bot_texts = Column(JSON, nullable=False, default=list)
+    # What agents wrote during this turn, in order: ``{"agent", "text", "after"}``, where
+    # ``after`` is how many of ``bot_texts`` came before it.
+    agent_texts = Column(JSON, nullable=False, default=list)
     latency_ms = Column(Integer)
     is_fallback = Column(Boolean, nullable=False, default=False)
+    # Sent while a person had the conversation: for the agent, not for the NLU model.
+    to_agent = Column(Boolean, nullable=False, default=False)
     created_at = Column(UTCDateTime, nullable=False, index=True)
 
     conversation = relationship("Conversation", back_populates="turns")

@@ -7,30 +7,46 @@ Turns
   A customer message opens a turn (intent, confidence, redacted entities and ranking). The bot's
   actions (except ``action_listen`` and Rasa's bookkeeping actions) and texts that follow attach to
   it. Bot texts before the first customer message get a turn of their own without ``user_text``.
-  Latency is the first bot text's timestamp minus the customer message's timestamp.
+  Latency is the first bot text's timestamp minus the customer message's timestamp. Texts an agent
+  wrote (bot events tagged with the agent's name) go to ``agent_texts``, not ``bot_texts``.
 
-Flags
-  ``had_fallback``: the intent was ``nlu_fallback`` or a fallback action ran
-  (``action_default_fallback``, two-stage fallback and its ask-affirmation/rephrase steps).
-  ``had_handoff``: ``action_handoff_to_human`` ran or Rasa paused the conversation (``pause``);
-  each request is a handoff row, which a ``resume`` ends.
+People
+  While a handoff is open, customer messages are for the agent (``to_agent``): they are not
+  counted as intents or as "not understood", and ``human_turn_count`` counts them. The first agent
+  to write accepts the handoff. ``customer_id`` comes only from the ``customer_id`` slot our
+  actions set after checking a signed token; the channel is ``widget`` for the widget's turns.
+
+Not understood (``is_fallback``, ``had_fallback``, ``fallback_count``)
+  A customer message the assistant did not understand: the NLU fallback intent, a dialogue
+  fallback (``action_default_fallback``, the two-stage fallback and its steps), or an out-of-scope
+  answer (``utter_out_of_scope``, ``utter_default``, ``utter_ask_rephrase``). Counted once a turn.
+
+Handoffs
+  ``action_handoff_to_human``, the ``handoff_reason`` slot or Rasa's ``pause`` request a person;
+  requests while one is open are the same handoff, which ``resume`` ends. Its reason is the code in
+  ``handoff_reason`` (see :mod:`bot.handoff.reasons` for the words).
 
 Feedback
   Slots ``csat`` (1–5), ``nps`` (0–10) and ``feedback_comment`` (redacted) fill the conversation's
   feedback row; out-of-range ratings are ignored.
 
 End
-  A ``goodbye`` intent, ``action_restart``/``restart``, or a new session after earlier turns set
-  ``ended_at``; a later customer message reopens the conversation.
+  A ``goodbye`` intent (``end_reason`` "goodbye"), ``action_restart``/``restart`` ("restart"), or a
+  new session after earlier turns ("session_expired", ended at the last activity) set
+  ``ended_at``; the store's sweep ends conversations silent for ``CX_ABANDON_MINUTES``
+  ("silence"). A later customer message reopens the conversation.
 
-Outcome (:func:`decide_outcome`, first match wins)
-  1. ``handed_off`` if a handoff happened;
-  2. ``resolved`` if an action set the ``task_succeeded`` slot, CSAT is 4 or 5, or the customer
-     said goodbye after the assistant had answered a task intent (not small talk, not
-     ``out_of_scope``) without falling back;
-  3. ``abandoned`` if none of the above and the conversation has been silent for
-     ``CX_ABANDON_MINUTES`` (the store's periodic sweep applies this with the wall clock);
-  4. ``unknown`` otherwise.
+Outcome (:func:`decide_outcome`; the definitions a CX lead reads are in bot.review.definitions)
+  ``open`` while the conversation goes on: not ended and active within ``CX_ABANDON_MINUTES``.
+  Once it has ended or gone silent, the first match wins:
+  1. ``handed_off`` if a person was asked for;
+  2. ``resolved`` if an action completed the customer's task (``task_succeeded`` slot), an
+     informational answer (FAQ, delivery options) was not followed by a complaint, a rephrase,
+     a "no" or a request for a person, the customer thanked or said goodbye after such an answer
+     or a completed task, or they rated CSAT 4 or 5;
+  3. ``unresolved`` if the customer ended it (goodbye, restart) without that;
+  4. ``abandoned`` if it went silent after the assistant's message;
+  5. ``unresolved`` otherwise (silent after the customer's own message).
 """
 
 from __future__ import annotations
@@ -39,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.cxlog.events import SESSION_METADATA_SLOT, TASK_SUCCESS_SLOT
+from bot.cxlog.events import CUSTOMER_ID_SLOT, HANDOFF_REASON_SLOT, TASK_SUCCESS_SLOT
 from bot.cxlog.models import Conversation, Feedback, Handoff, Turn
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -51,21 +67,32 @@ FALLBACK_ACTIONS = frozenset(
         "action_default_ask_rephrase",
     }
 )
+# Answers that say "I can't help with that" or "please rephrase".
+OUT_OF_SCOPE_ACTIONS = frozenset({"utter_out_of_scope", "utter_default", "utter_ask_rephrase"})
+NOT_UNDERSTOOD_ACTIONS = FALLBACK_ACTIONS | OUT_OF_SCOPE_ACTIONS
+# Answers that are the whole task: the customer asked for information and got it.
+ANSWER_ACTIONS = frozenset({"utter_faq", "utter_delivery_options"})
+# What a customer says when an answer did not help them.
+CHALLENGE_INTENTS = frozenset(
+    {FALLBACK_INTENT, "out_of_scope", "complaint", "request_human", "deny"}
+)
+# Saying these after an answer or a completed task confirms it.
+CONFIRMING_INTENTS = frozenset({"goodbye", "thank"})
 HANDOFF_ACTION = "action_handoff_to_human"
 RESTART_ACTION = "action_restart"
 GOODBYE_INTENTS = frozenset({"goodbye"})
 # Rasa's own bookkeeping, not something the assistant did for the customer.
 BOOKKEEPING_ACTIONS = frozenset({"action_listen", "action_session_start", "action_unlikely_intent"})
-# Intents that say nothing about what the customer came for: not counted for first/top intent,
-# and answering them is not "an answer".
+# Intents that say nothing about what the customer came for: not counted for first/top intent.
 SMALLTALK_INTENTS = frozenset(
     {"greet", "goodbye", "affirm", "deny", "thank", "thanks", "thankyou", "bot_challenge"}
 )
-# Replying to these is not answering the customer ("sorry, I can't help with that").
-NOT_ANSWERS = SMALLTALK_INTENTS | {"out_of_scope"}
 CSAT_RANGE = range(1, 6)
 NPS_RANGE = range(0, 11)
 RESOLVING_CSAT = 4
+# Ends the customer chose; the other reasons ("session_expired", "silence") are silence.
+CUSTOMER_ENDS = frozenset({"goodbye", "restart"})
+SILENCE = "silence"
 
 
 @dataclass
@@ -92,31 +119,53 @@ def new_conversation(sender_id: str, at: datetime) -> Conversation:
         sender_id=sender_id,
         started_at=at,
         last_event_at=at,
-        outcome="unknown",
+        outcome="open",
         had_fallback=False,
         had_handoff=False,
         task_succeeded=False,
         had_answer=False,
         said_goodbye_after_answer=False,
+        answer_stood=False,
+        awaiting_customer=False,
         turn_count=0,
         fallback_count=0,
+        human_turn_count=0,
         intent_counts={},
         name_digests=[],
     )
 
 
+def is_resolved(conversation: Conversation) -> bool:
+    return bool(
+        conversation.task_succeeded
+        or conversation.answer_stood
+        or conversation.said_goodbye_after_answer
+        or (conversation.csat or 0) >= RESOLVING_CSAT
+    )
+
+
 def decide_outcome(conversation: Conversation, now: datetime, abandon_after: timedelta) -> str:
+    """The outcome at ``now`` (rules in the module docstring)."""
+    silent = now - conversation.last_event_at >= abandon_after
+    if conversation.ended_at is None and not silent:
+        return "open"
     if conversation.had_handoff:
         return "handed_off"
-    if (
-        conversation.task_succeeded
-        or (conversation.csat or 0) >= RESOLVING_CSAT
-        or conversation.said_goodbye_after_answer
-    ):
+    if is_resolved(conversation):
         return "resolved"
-    if now - conversation.last_event_at >= abandon_after:
-        return "abandoned"
-    return "unknown"
+    if conversation.end_reason in CUSTOMER_ENDS:
+        return "unresolved"
+    return "abandoned" if conversation.awaiting_customer else "unresolved"
+
+
+def close_if_silent(conversation: Conversation, now: datetime, abandon_after: timedelta) -> bool:
+    """The sweep's step for one open conversation: end it and decide, if it has gone silent."""
+    if conversation.ended_at is not None or now - conversation.last_event_at < abandon_after:
+        return False
+    conversation.ended_at = conversation.last_event_at
+    conversation.end_reason = SILENCE
+    conversation.outcome = decide_outcome(conversation, now, abandon_after)
+    return True
 
 
 def apply_event(projection: Projection, event: dict[str, Any], abandon_after: timedelta) -> None:
@@ -135,7 +184,8 @@ def apply_event(projection: Projection, event: dict[str, Any], abandon_after: ti
     handler = _HANDLERS.get(event["event"])
     if handler is not None:
         handler(projection, event, at, previous_last_event)
-    conversation.outcome = decide_outcome(conversation, conversation.last_event_at, abandon_after)
+    now = max(at, conversation.last_event_at)
+    conversation.outcome = decide_outcome(conversation, now, abandon_after)
 
 
 def _is_activity(event: dict[str, Any]) -> bool:
@@ -159,29 +209,45 @@ def _on_user(projection: Projection, event: dict[str, Any], at: datetime, _prev:
     turn.intent_ranking = event.get("intent_ranking") or []
     conversation.turn_count += 1
     conversation.last_user_at = max(conversation.last_user_at or at, at)
-    conversation.ended_at = None
+    conversation.ended_at = conversation.end_reason = None
+    conversation.awaiting_customer = False
     if event.get("channel"):
         conversation.channel = event["channel"]
-    if event.get("customer_id"):
-        conversation.customer_id = event["customer_id"]
+    if event.get("host_page") and not conversation.host_page:
+        conversation.host_page = event["host_page"]
+    if projection.open_handoff is not None:
+        turn.to_agent = True
+        conversation.human_turn_count += 1
+        return
+    if intent in CHALLENGE_INTENTS:
+        conversation.answer_stood = False
+    elif intent in CONFIRMING_INTENTS and (
+        conversation.answer_stood or conversation.task_succeeded
+    ):
+        conversation.said_goodbye_after_answer = True
     if intent == FALLBACK_INTENT:
-        _mark_fallback(projection, turn)
+        _mark_not_understood(projection, turn)
     elif intent and intent not in SMALLTALK_INTENTS:
         _count_intent(conversation, intent)
     if intent in GOODBYE_INTENTS:
-        conversation.ended_at = at
-        if conversation.had_answer:
-            conversation.said_goodbye_after_answer = True
+        conversation.ended_at, conversation.end_reason = at, "goodbye"
 
 
 def _on_bot(projection: Projection, event: dict[str, Any], at: datetime, _prev: datetime) -> None:
     turn = projection.last_turn or _open_turn(projection, at)
+    projection.conversation.awaiting_customer = True
+    agent = event.get("agent")
+    if agent:
+        turn.agent_texts = [
+            *turn.agent_texts,
+            {"agent": agent, "text": event.get("text") or "", "after": len(turn.bot_texts)},
+        ]
+        _accept_handoff(projection, agent, at)
+        return
     if event.get("text"):
         turn.bot_texts = [*turn.bot_texts, event["text"]]
     if turn.user_text is not None and turn.latency_ms is None:
         turn.latency_ms = max(0, round((at - turn.created_at).total_seconds() * 1000))
-    if turn.user_text is not None and not turn.is_fallback and turn.intent not in NOT_ANSWERS:
-        projection.conversation.had_answer = True
 
 
 def _on_action(
@@ -190,14 +256,18 @@ def _on_action(
     name = event["name"]
     if name in BOOKKEEPING_ACTIONS:
         return
+    conversation = projection.conversation
     turn = projection.last_turn or _open_turn(projection, at)
     turn.bot_actions = [*turn.bot_actions, name]
-    if name in FALLBACK_ACTIONS:
-        _mark_fallback(projection, turn)
-    elif name == HANDOFF_ACTION:
+    if name in NOT_UNDERSTOOD_ACTIONS:
+        _mark_not_understood(projection, turn)
+        conversation.answer_stood = False
+    elif name in ANSWER_ACTIONS and not turn.is_fallback:
+        conversation.had_answer = conversation.answer_stood = True
+    if name == HANDOFF_ACTION:
         _request_handoff(projection, at)
     elif name == RESTART_ACTION:
-        projection.conversation.ended_at = at
+        conversation.ended_at, conversation.end_reason = at, "restart"
 
 
 def _on_slot(projection: Projection, event: dict[str, Any], at: datetime, _prev: datetime) -> None:
@@ -211,8 +281,10 @@ def _on_slot(projection: Projection, event: dict[str, Any], at: datetime, _prev:
         _feedback(projection, at).comment = value
     elif name == TASK_SUCCESS_SLOT and value is True:
         conversation.task_succeeded = True
-    elif name == SESSION_METADATA_SLOT and event.get("customer_id"):
-        conversation.customer_id = event["customer_id"]
+    elif name == CUSTOMER_ID_SLOT and value:
+        conversation.customer_id = value
+    elif name == HANDOFF_REASON_SLOT and value:
+        _request_handoff(projection, at).reason = value
 
 
 def _on_session_started(
@@ -220,13 +292,13 @@ def _on_session_started(
 ) -> None:
     conversation = projection.conversation
     if conversation.turn_count and conversation.ended_at is None:
-        conversation.ended_at = previous_last_event
+        conversation.ended_at, conversation.end_reason = previous_last_event, "session_expired"
 
 
 def _on_restart(
     projection: Projection, _event: dict[str, Any], at: datetime, _prev: datetime
 ) -> None:
-    projection.conversation.ended_at = at
+    projection.conversation.ended_at, projection.conversation.end_reason = at, "restart"
 
 
 def _on_pause(
@@ -265,15 +337,17 @@ def _open_turn(projection: Projection, at: datetime) -> Turn:
         intent_ranking=[],
         bot_actions=[],
         bot_texts=[],
+        agent_texts=[],
         is_fallback=False,
+        to_agent=False,
     )
     projection.last_turn = turn
     projection.new_rows.append(turn)
     return turn
 
 
-def _mark_fallback(projection: Projection, turn: Turn) -> None:
-    if turn.is_fallback:
+def _mark_not_understood(projection: Projection, turn: Turn) -> None:
+    if turn.is_fallback or turn.to_agent:
         return
     turn.is_fallback = True
     projection.conversation.had_fallback = True
@@ -290,19 +364,21 @@ def _count_intent(conversation: Conversation, intent: str) -> None:
     conversation.top_intent = max(counts, key=lambda name: counts[name])
 
 
-def _request_handoff(projection: Projection, at: datetime) -> None:
-    """One handoff per request: ``action_handoff_to_human`` followed by ``pause`` is one."""
+def _request_handoff(projection: Projection, at: datetime) -> Handoff:
+    """The open handoff, or a new one: the action, its reason slot and ``pause`` are one request."""
     projection.conversation.had_handoff = True
-    if projection.open_handoff is not None:
-        return
-    turn = projection.last_turn
-    handoff = Handoff(
-        conversation_id=projection.conversation.id,
-        requested_at=at,
-        reason=turn.intent if turn is not None else None,
-    )
-    projection.open_handoff = handoff
-    projection.new_rows.append(handoff)
+    if projection.open_handoff is None:
+        projection.open_handoff = Handoff(
+            conversation_id=projection.conversation.id, requested_at=at
+        )
+        projection.new_rows.append(projection.open_handoff)
+    return projection.open_handoff
+
+
+def _accept_handoff(projection: Projection, agent: str, at: datetime) -> None:
+    handoff = projection.open_handoff
+    if handoff is not None and handoff.accepted_by is None:
+        handoff.accepted_by, handoff.accepted_at = agent, at
 
 
 def _feedback(projection: Projection, at: datetime) -> Feedback:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
@@ -21,7 +21,13 @@ from sqlalchemy.orm import aliased
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import schema_is_current, upgrade
 from bot.cxlog.models import Conversation, Feedback, Handoff, ProcessedEvent, Turn
-from bot.cxlog.projector import Projection, apply_event, new_conversation, timestamp_to_datetime
+from bot.cxlog.projector import (
+    Projection,
+    apply_event,
+    close_if_silent,
+    new_conversation,
+    timestamp_to_datetime,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -159,13 +165,16 @@ class CXStore:
         return found
 
     async def sweep_abandoned(self, now: datetime | None = None) -> int:
-        """Mark silent, unresolved conversations abandoned (outcome rule 3 with the wall clock)."""
-        cutoff = (now or datetime.now(UTC)) - self.abandon_after
+        """End the open conversations silent for ``abandon_after`` at ``now`` (the wall clock
+        unless given) and decide their outcome; return how many were closed."""
+        moment = now or datetime.now(UTC)
+        cutoff = moment - self.abandon_after
         async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(Conversation)
-                .where(Conversation.outcome == "unknown", Conversation.last_event_at <= cutoff)
-                .values(outcome="abandoned")
-                .execution_options(synchronize_session=False)
+            silent = await session.scalars(
+                select(Conversation).where(
+                    Conversation.outcome == "open", Conversation.last_event_at <= cutoff
+                )
             )
-        return result.rowcount or 0
+            return sum(
+                close_if_silent(conversation, moment, self.abandon_after) for conversation in silent
+            )

@@ -123,7 +123,9 @@ async def transcript_api(request: web.Request) -> web.Response:
         transcript = await load_transcript(session, _conversation_id(request))
     if transcript is None:
         raise web.HTTPNotFound(text="no such conversation")
-    return web.json_response(conversation_detail(transcript.conversation, transcript.tags))
+    return web.json_response(
+        conversation_detail(transcript.conversation, transcript.tags, with_handoffs=True)
+    )
 
 
 Change = Callable[[AsyncSession, int, Form, SignedIn, datetime], Awaitable[object]]

@@ -15,7 +15,7 @@ from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.cxlog.models import OUTCOMES, Conversation, Turn
+from bot.cxlog.models import DECIDED_OUTCOMES, OUTCOMES, Conversation, Turn
 from bot.review import metrics
 from bot.review.filters import FilterError
 from bot.review.queries import dialect_of
@@ -46,21 +46,31 @@ def _day(column: Any, dialect: str) -> ColumnElement:
 
 @dataclass
 class ConversationCounts:
-    """Everything the dashboard needs from the conversations table, from one grouped scan."""
+    """Everything the dashboard needs from the conversations table, from one grouped scan.
+
+    Message counts are kept for decided conversations only: open ones are left out of rates.
+    """
 
     total: int = 0
     customer_messages: int = 0
-    fallback_messages: int = 0
+    handled_messages: int = 0
+    not_understood_messages: int = 0
+    not_understood_conversations: int = 0
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     csat: dict[int, int] = field(default_factory=dict)
     nps: dict[int, int] = field(default_factory=dict)
 
-    def add(self, outcome: str, csat: int | None, nps: int | None, row: Sequence[Any]) -> None:
-        count, messages, fallbacks = (int(value or 0) for value in row)
+    def add(self, group: Sequence[Any], sums: Sequence[Any]) -> None:
+        outcome, csat, nps, had_fallback = group
+        count, messages, to_agent, fallbacks = (int(value or 0) for value in sums)
         self.total += count
         self.customer_messages += messages
-        self.fallback_messages += fallbacks
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + count
+        if outcome in DECIDED_OUTCOMES:
+            self.handled_messages += messages - to_agent
+            self.not_understood_messages += fallbacks
+            if had_fallback:
+                self.not_understood_conversations += count
         if csat is not None:
             self.csat[csat] = self.csat.get(csat, 0) + count
         if nps is not None:
@@ -68,20 +78,21 @@ class ConversationCounts:
 
 
 async def _conversation_counts(db: AsyncSession, in_range: Sequence[Any]) -> ConversationCounts:
-    groups = (Conversation.outcome, Conversation.csat, Conversation.nps)
+    groups = (Conversation.outcome, Conversation.csat, Conversation.nps, Conversation.had_fallback)
     rows = await db.execute(
         select(
             *groups,
             func.count(),
             func.sum(Conversation.turn_count),
+            func.sum(Conversation.human_turn_count),
             func.sum(Conversation.fallback_count),
         )
         .where(*in_range)
         .group_by(*groups)
     )
     counts = ConversationCounts()
-    for outcome, csat, nps, *sums in rows:
-        counts.add(outcome, csat, nps, sums)
+    for row in rows:
+        counts.add(row[: len(groups)], row[len(groups) :])
     return counts
 
 
@@ -94,28 +105,37 @@ async def dashboard_data(db: AsyncSession, first: date, last: date) -> dict[str,
     daily = await db.execute(select(day, func.count()).where(*in_range).group_by(day))
     intents = await db.execute(
         select(Turn.intent, func.count(), func.avg(Turn.confidence))
-        .where(Turn.created_at >= start, Turn.created_at < end, Turn.intent.is_not(None))
+        .where(
+            Turn.created_at >= start,
+            Turn.created_at < end,
+            Turn.intent.is_not(None),
+            # Messages to an agent were never the assistant's to understand.
+            Turn.to_agent.is_(False),
+        )
         .group_by(Turn.intent)
     )
     intent_stats = [
         metrics.IntentStats(name, count, float(avg) if avg is not None else None)
         for name, count, avg in intents
     ]
-    outcomes = counts.outcomes
+    rates = metrics.outcome_rates(counts.outcomes)
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
         "conversations": counts.total,
+        "open": counts.outcomes["open"],
         "customer_messages": counts.customer_messages,
-        "outcomes": outcomes,
+        "outcomes": counts.outcomes,
+        **rates,
+        "not_understood": metrics.not_understood(
+            counts.not_understood_messages,
+            counts.handled_messages,
+            counts.not_understood_conversations,
+            rates["decided"],
+        ),
         "per_day": metrics.per_day(
             {date.fromisoformat(str(key)): count for key, count in daily}, first, last
         ),
-        "containment_rate": metrics.containment_rate(
-            counts.total, outcomes["handed_off"], outcomes["abandoned"]
-        ),
-        "handoff_rate": metrics.rate(outcomes["handed_off"], counts.total),
-        "fallback_rate": metrics.rate(counts.fallback_messages, counts.customer_messages),
         "csat": metrics.csat_summary(counts.csat),
         "nps": metrics.nps_summary(counts.nps),
         "top_intents": metrics.top_intents(intent_stats),

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from aiohttp import web
 
 from bot.review.dashboard import dashboard_data, date_range
+from bot.review.definitions import METRICS, OUTCOMES
 from bot.review.filters import FilterError, parse_date_range
 from bot.review.pages import render
-from bot.review.state import db
+from bot.review.state import db, state
 
 routes = web.RouteTableDef()
 
@@ -25,7 +26,14 @@ def _range(request: web.Request) -> tuple[date, date]:
 @routes.get("/dashboard")
 async def dashboard_page(request: web.Request) -> web.Response:
     first, last = _range(request)
-    return render(request, "dashboard.html", {"first": first, "last": last})
+    context = {
+        "first": first,
+        "last": last,
+        "metric_definitions": METRICS,
+        "outcome_definitions": OUTCOMES,
+        "abandon_minutes": state(request).settings.cx_abandon_minutes,
+    }
+    return render(request, "dashboard.html", context)
 
 
 @routes.get("/api/dashboard")

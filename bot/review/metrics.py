@@ -1,14 +1,17 @@
 """Service-quality metrics as plain functions over counts, so each definition is unit-tested
 apart from SQL. ``None`` means "no data" (shown as a dash), never zero.
 
-Definitions
-  containment rate  conversations the assistant handled without a human and that were not
-                    abandoned, over all conversations
-  handoff rate      conversations that asked for a human, over all conversations
-  fallback rate     customer messages the assistant did not understand (fallback), over all
-                    customer messages
-  CSAT              mean of the 1-5 ratings, and how many of each
-  NPS               % promoters (9-10) minus % detractors (0-6), from -100 to 100
+The words for each number are in :mod:`bot.review.definitions`; in short, every rate is over
+*decided* conversations (resolved, handed off, abandoned or unresolved), never over open ones:
+
+  resolution rate     resolved / decided
+  containment         (decided - handed off) / decided: no person was involved
+  handoff rate        handed off / decided
+  abandonment rate    abandoned / decided
+  not understood      per message: not-understood messages / messages the assistant handled;
+                      per conversation: decided conversations with one / decided
+  CSAT                mean of the 1-5 ratings, and how many of each
+  NPS                 % promoters (9-10) minus % detractors (0-6), from -100 to 100
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+
+from bot.cxlog.models import DECIDED_OUTCOMES
 
 CSAT_SCORES = range(1, 6)
 NPS_SCORES = range(0, 11)
@@ -28,8 +33,30 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def containment_rate(total: int, handed_off: int, abandoned: int) -> float | None:
-    return rate(total - handed_off - abandoned, total)
+def outcome_rates(outcomes: Mapping[str, int]) -> dict[str, Any]:
+    """How many conversations are decided, and the outcome rates over them."""
+    decided = sum(outcomes.get(outcome, 0) for outcome in DECIDED_OUTCOMES)
+    handed_off = outcomes.get("handed_off", 0)
+    return {
+        "decided": decided,
+        "resolution_rate": rate(outcomes.get("resolved", 0), decided),
+        "containment_rate": rate(decided - handed_off, decided),
+        "handoff_rate": rate(handed_off, decided),
+        "abandonment_rate": rate(outcomes.get("abandoned", 0), decided),
+        "unresolved_rate": rate(outcomes.get("unresolved", 0), decided),
+    }
+
+
+def not_understood(
+    messages: int, handled_messages: int, conversations: int, decided: int
+) -> dict[str, Any]:
+    return {
+        "messages": messages,
+        "handled_messages": handled_messages,
+        "message_rate": rate(messages, handled_messages),
+        "conversations": conversations,
+        "conversation_rate": rate(conversations, decided),
+    }
 
 
 def csat_summary(distribution: Mapping[int, int]) -> dict[str, Any]:

@@ -17,6 +17,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot.handoff.reasons import reason_in_words
+from bot.review.definitions import OUTCOME_LABEL, OUTCOME_TEXT
 from bot.review.roles import Role
 from bot.review.state import current_user
 
@@ -49,7 +51,13 @@ def setup_pages(app: web.Application) -> None:
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        filters={"when": when, "percent": percent},
+        filters={
+            "when": when,
+            "percent": percent,
+            "reason": reason_in_words,
+            "outcome_label": lambda outcome: OUTCOME_LABEL.get(outcome, outcome),
+            "outcome_help": lambda outcome: OUTCOME_TEXT.get(outcome, ""),
+        },
     )
     app[NAV_LINKS] = [
         NavLink("/conversations", "Conversations", Role.VIEWER),

@@ -4,6 +4,10 @@ A message is worth labelling when the assistant fell back, was unsure (confidenc
 ``LOW_CONFIDENCE``), hesitated between its top two intents (``AMBIGUITY_MARGIN``), or a reviewer
 sent it here from a transcript. Messages that differ only in case, spacing, trailing punctuation
 or numbers (order numbers!) are one inbox item. Only redacted text is ever read or shown.
+
+Never in the inbox: messages written to an agent while a person had the conversation (they were
+not meant for the assistant), button payloads (``/intent{...}``, which skip the NLU), and texts
+that are nothing but redaction placeholders (``[EMAIL]``), which say nothing to learn from.
 """
 
 from __future__ import annotations
@@ -25,6 +29,13 @@ AMBIGUITY_MARGIN = 0.1
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{2,49}$")
 # Names Rasa or the catalogue already use: labelling with them is fine, creating them is not.
 RESERVED_INTENTS = {"nlu_fallback", "faq", "out_of_scope", "restart", "session_start", "back"}
+# Nothing but placeholders like [EMAIL] or [ORDER_ID], spaces and punctuation.
+PLACEHOLDERS_ONLY = re.compile(r"^(?:\s|\[[A-Z_]+\]|[^\w\s])*$")
+BUTTON_PAYLOAD_PREFIX = "/"
+
+
+def worth_learning(text: str) -> bool:
+    return not text.startswith(BUTTON_PAYLOAD_PREFIX) and not PLACEHOLDERS_ONLY.fullmatch(text)
 
 
 def text_key(text: str) -> str:
@@ -68,12 +79,13 @@ async def inbox_items(session: AsyncSession, include_done: bool = False) -> list
     marked_turns = select(NluMark.turn_id)
     query = select(Turn, Turn.id.in_(marked_turns)).where(
         Turn.user_text.isnot(None),
+        Turn.to_agent.is_(False),
         or_(Turn.is_fallback, Turn.confidence < LOW_CONFIDENCE, Turn.id.in_(marked_turns)),
     )
     items: dict[str, InboxItem] = {}
     for turn, marked in (await session.execute(query)).all():
         key = text_key(turn.user_text)
-        if not key:
+        if not key or not worth_learning(turn.user_text):
             continue
         item = items.setdefault(key, InboxItem(key, turn.user_text))
         item.count += 1

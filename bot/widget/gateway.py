@@ -20,6 +20,7 @@ from aiohttp import WSMsgType, web
 
 from actions.customer_token import verify_customer_token
 from bot.channels.rate_limit import TokenBucketLimiter
+from bot.cxlog.events import CHANNEL_METADATA_KEY, PAGE_METADATA_KEY, WIDGET_CHANNEL
 from bot.handoff.service import HandoffService
 from bot.widget.connections import SocketGroups
 from bot.widget.messages import bot_message, button_title, customer_message, transcript
@@ -44,6 +45,17 @@ class WidgetConnection:
     customer_token: str | None
     customer_id: str | None
     client_ip: str
+    page: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        """What Rasa gets with each turn: the token (for our actions to verify) and, for the CX
+        log, that this turn came through the widget and from which page."""
+        metadata: dict[str, Any] = {CHANNEL_METADATA_KEY: WIDGET_CHANNEL}
+        if self.page:
+            metadata[PAGE_METADATA_KEY] = self.page
+        if self.customer_id:
+            metadata["customer_token"] = self.customer_token
+        return metadata
 
 
 def _offered_buttons(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -137,6 +149,7 @@ class WidgetGateway:
             customer_token=hello.customer_token if customer_id else None,
             customer_id=customer_id,
             client_ip=client_ip,
+            page=hello.page,
         )
         history: list[dict[str, Any]] = []
         if hello.session_id:
@@ -190,9 +203,7 @@ class WidgetGateway:
         message = customer_message(shown, self.clock())
         await self.customers.send(sender_id, {"type": "message", "message": message})
         with_agent = await self.handoff.customer_said(sender_id, message)
-        metadata: dict[str, Any] = {"live_chat": self.handoff.live_chat()}
-        if connection.customer_id:
-            metadata["customer_token"] = connection.customer_token
+        metadata = {**connection.metadata(), "live_chat": self.handoff.live_chat()}
         if not with_agent:
             await self.customers.send(sender_id, {"type": "typing", "on": True})
         try:

@@ -1,8 +1,9 @@
 """Frames the widget sends over its websocket, checked before anything else sees them.
 
 Client frames (JSON objects):
-- ``{"type": "hello", "session_id": str | null, "customer_token": str | null}`` once per
-  connection: resume a stored conversation or get a new session id;
+- ``{"type": "hello", "session_id": str | null, "customer_token": str | null, "page": str | null}``
+  once per connection: resume a stored conversation or get a new session id; ``page`` is the
+  embedding page (origin and path) for the CX log;
 - ``{"type": "message", "text": str}``: a typed message or a clicked button's payload.
 
 A malformed frame gets an ``error`` frame back and is not forwarded or stored anywhere.
@@ -23,6 +24,7 @@ SESSION_ID_PATTERN = re.compile(r"web-[A-Za-z0-9_-]{22,64}")
 MAX_FRAME_BYTES = 8192
 MAX_MESSAGE_CHARS = 2000
 MAX_TOKEN_CHARS = 1024
+MAX_PAGE_CHARS = 2000
 
 
 class BadFrame(ValueError):
@@ -38,6 +40,7 @@ class BadFrame(ValueError):
 class Hello:
     session_id: str | None
     customer_token: str | None
+    page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,11 @@ def parse_frame(raw: str) -> Hello | ChatText:
         session_id = _optional_string(frame, "session_id", 80)
         if session_id is not None and not SESSION_ID_PATTERN.fullmatch(session_id):
             raise BadFrame("invalid_session", "session_id is not one this server issues")
-        return Hello(session_id, _optional_string(frame, "customer_token", MAX_TOKEN_CHARS))
+        return Hello(
+            session_id,
+            _optional_string(frame, "customer_token", MAX_TOKEN_CHARS),
+            _optional_string(frame, "page", MAX_PAGE_CHARS),
+        )
     if kind == "message":
         text = frame.get("text")
         if not isinstance(text, str):

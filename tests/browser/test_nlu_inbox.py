@@ -187,4 +187,5 @@ def test_annotator_labels_bulk_labels_discovers_and_exports(
         "loyalty_points: +4 examples (new intent, 1 kept for evaluation)", timeout=60_000
     )
     expect(page.locator("#nlu-pending")).to_have_text("0 labelled messages wait for export.")
+    expect(page.get_by_role("button", name="Export labelled messages")).to_be_disabled()
     screenshot(page, "nlu_training")

@@ -12,13 +12,17 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from bot.review.definitions import METRICS
 from tests.review.harness import (
+    MARCH,
     PASSWORD,
     SECRET_KEY,
+    Chat,
     build_template,
     in_worker_thread,
     sample_chats,
@@ -41,7 +45,9 @@ class ReviewApp:
 def review_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewApp]:
     directory = tmp_path_factory.mktemp("browser-review-app")
     database = in_worker_thread(build_template, directory / "cx.db")
-    chats = sample_chats() + hostile_chats()
+    # A 130-character id, like a host site's own session ids, must not push the table off-screen.
+    long_id = Chat("web-" + "a1b2c3d4e5" * 12 + "f6g7h8", MARCH + timedelta(days=10))
+    chats = [*sample_chats(), *hostile_chats(), long_id.say("hi", "greet").bot("Hello!")]
     in_worker_thread(asyncio.run, write_chats(sqlite_url(database), chats))
     port = free_port()
     env = {
@@ -102,7 +108,7 @@ def test_sign_in_filter_and_open_a_transcript(
     expect(turn.locator(".confidence")).to_have_text("55%")
     expect(turn.locator(".action").first).to_have_text("action_handoff_to_human")
     expect(turn.locator(".bot-text")).to_have_text("Let me get a colleague.")
-    expect(page.locator("#outcome")).to_have_text("handed_off")
+    expect(page.locator("#outcome")).to_have_text("Handed off")
 
     page.get_by_placeholder("new-tag").fill("needs-review")
     page.get_by_role("button", name="Add tag").click()
@@ -149,6 +155,59 @@ def test_the_dashboard_draws_its_charts_from_the_json(
     assert per_day == [day["count"] for day in data["per_day"]]
     assert per_day[1:4] == [1, 1, 1]  # c-refund, c-confused, c-email
     screenshot(page, "review-dashboard")
+
+
+def test_every_dashboard_number_explains_itself(page: Page, review_app: ReviewApp) -> None:
+    sign_in(page, review_app, "viewer")
+    page.goto(review_app.url + "/dashboard?from=2026-03-01&to=2026-03-07")
+    expect(page.locator("#dashboard")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#kpi-resolution")).to_have_text(re.compile(r"^\d+%$"))
+    expect(page.locator("#kpi-not-understood-messages")).to_have_text(
+        re.compile(r"^\d+% \(\d+ of \d+\)$")
+    )
+    texts = {definition.key: definition.text for definition in METRICS}
+    assert page.locator(".help-toggle").count() == len(texts)
+    containment = page.get_by_role("button", name="What is “Containment”?")
+    resolution = page.get_by_role("button", name="What is “Resolution rate”?")
+    expect(containment).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#help-containment")).to_be_hidden()
+
+    containment.click()
+    expect(containment).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#help-containment")).to_be_visible()
+    expect(page.locator("#help-containment")).to_have_text(texts["containment"])
+
+    resolution.click()  # one popover at a time
+    expect(containment).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#help-containment")).to_be_hidden()
+    expect(page.locator("#help-resolution")).to_have_text(texts["resolution"])
+
+    page.keyboard.press("Escape")
+    expect(resolution).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#help-resolution")).to_be_hidden()
+    expect(resolution).to_be_focused()
+    resolution.press("Enter")  # a real button: the keyboard opens it too
+    expect(page.locator("#help-resolution")).to_be_visible()
+
+
+def test_long_ids_and_dates_fit_a_narrow_screen(
+    page: Page, review_app: ReviewApp, screenshot: Screenshot
+) -> None:
+    page.set_viewport_size({"width": 640, "height": 900})
+    sign_in(page, review_app, "viewer")
+    expect(page.locator("table.conversations tbody tr").first).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    links = page.locator("a.open-transcript")
+    longest = max(links.all_text_contents(), key=len)
+    assert len(longest) == 130
+    link = page.locator("a.open-transcript", has_text=longest[:20]).first
+    expect(link).to_have_attribute("title", longest)
+    link_box = link.bounding_box()
+    started = page.locator("table.conversations tbody tr td.nowrap").first.bounding_box()
+    assert link_box is not None and started is not None
+    assert link_box["height"] < 30 and started["height"] < 40  # one line each
+    screenshot(page, "review-conversations-narrow")
 
 
 def test_customer_markup_never_runs(page: Page, review_app: ReviewApp) -> None:

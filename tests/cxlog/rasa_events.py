@@ -32,11 +32,17 @@ class Chat:
         self.events.append(payload)
         return payload
 
-    def session_start(self, metadata: dict[str, Any] | None = None) -> None:
+    def session_start(
+        self, metadata: dict[str, Any] | None = None, customer_id: str | None = None
+    ) -> None:
+        """Rasa copies the message's metadata into a slot; ``customer_id`` is what our session
+        action sets once a signed token proved who the customer is."""
         self._add(ActionExecuted("action_session_start"), 0.0)
         self._add(SessionStarted(), 0.001)
         if metadata:
             self._add(SlotSet("session_started_metadata", metadata), 0.001)
+        if customer_id:
+            self._add(SlotSet("customer_id", customer_id), 0.001)
         self._add(ActionExecuted("action_listen"), 0.001)
 
     def user(
@@ -47,6 +53,7 @@ class Chat:
         entities: list[dict[str, Any]] | None = None,
         metadata: dict[str, Any] | None = None,
         after: float = 2.0,
+        channel: str = "rest",
     ) -> None:
         parse_data = {
             "text": text,
@@ -60,7 +67,7 @@ class Chat:
         self._add(
             UserUttered(
                 text, parse_data["intent"], parse_data["entities"], parse_data,
-                input_channel="rest", message_id=f"m{len(self.events)}", metadata=metadata,
+                input_channel=channel, message_id=f"m{len(self.events)}", metadata=metadata,
             ),
             after,
         )  # fmt: skip
@@ -71,6 +78,10 @@ class Chat:
     def bot(self, text: str, after: float = 0.1, utter_action: str | None = None) -> None:
         metadata = {"utter_action": utter_action} if utter_action else {}
         self._add(BotUttered(text, metadata=metadata), after)
+
+    def agent(self, name: str, text: str, after: float = 5.0) -> None:
+        """An agent's message as the review app appends it to the tracker."""
+        self._add(BotUttered(text, metadata={"handoff_agent": name}), after)
 
     def reply(self, action: str, text: str) -> None:
         """What Rasa logs for an utterance action: the action, its text, then action_listen."""

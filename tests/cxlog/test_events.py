@@ -48,8 +48,9 @@ def test_user_event_keeps_nlu_results_and_redacts_text_and_entities() -> None:
         {"entity": "order_id", "value": "10001"},
     ]
     assert event["intent_ranking"][0] == {"name": "inform", "confidence": 0.81}
-    assert event["customer_id"] == "C-7" and event["model_id"] == "model-1"
-    assert event["channel"] == "rest"
+    # Anyone can post metadata to the REST channel: a customer id from there is not believed.
+    assert "customer_id" not in event and event["model_id"] == "model-1"
+    assert event["channel"] == "rest" and event["host_page"] is None
     assert len(event["name_digests"]) == 1
     assert "Anna" not in json.dumps(event) and "anna@" not in json.dumps(event)
 
@@ -91,12 +92,37 @@ def test_unneeded_events_and_other_slots_are_dropped() -> None:
     assert events[0]["name"] == "action_session_start"
 
 
-def test_customer_id_from_session_start_metadata() -> None:
+def test_customer_id_only_from_the_slot_our_session_action_sets() -> None:
     chat = Chat("s1")
-    chat.session_start({"customer_id": "C-9", "token": "secret"})
+    chat.session_start({"customer_id": "C-9", "token": "secret"}, customer_id="C-3")
     events = sanitizer().sanitize_all(chat.events)
-    slot = next(event for event in events if event["event"] == "slot")
-    assert slot == {**slot, "customer_id": "C-9"} and "value" not in slot
+    slots = [event for event in events if event["event"] == "slot"]
+    assert [(slot["name"], slot["value"]) for slot in slots] == [("customer_id", "C-3")]
+    assert "C-9" not in json.dumps(events) and "secret" not in json.dumps(events)
+
+
+def test_widget_turns_name_their_channel_and_page_without_query_string() -> None:
+    chat = Chat("web-1")
+    page = "https://shop.example/orders/10001?email=anna@example.com#top"
+    chat.user("hi", "greet", metadata={"cx_channel": "widget", "cx_page": page})
+    chat.user("hi", "greet", metadata={"cx_page": "javascript:alert(1)"})
+    widget, other = sanitizer().sanitize_all(chat.events)
+    assert (widget["channel"], widget["host_page"]) == (
+        "widget",
+        "https://shop.example/orders/10001",
+    )
+    assert (other["channel"], other["host_page"]) == ("rest", None)
+
+
+def test_agent_messages_keep_the_agent_and_handoff_reasons_their_code() -> None:
+    chat = Chat("s1")
+    chat.slot("handoff_reason", "customer_request")
+    chat.agent("dana", "I've refunded the parcel for you.")
+    chat.bot("Anything else?")
+    reason, agent, bot = sanitizer().sanitize_all(chat.events)
+    assert (reason["name"], reason["value"]) == ("handoff_reason", "customer_request")
+    assert (agent["agent"], agent["text"]) == ("dana", "I've refunded the parcel for you.")
+    assert bot["agent"] is None
 
 
 def test_malformed_payloads_are_dropped_not_raised() -> None:

@@ -9,6 +9,7 @@ from bot.cxlog.models import Feedback, Handoff, Turn
 from bot.cxlog.projector import (
     Projection,
     apply_event,
+    close_if_silent,
     decide_outcome,
     new_conversation,
     timestamp_to_datetime,
@@ -36,7 +37,7 @@ def turns(projection: Projection) -> list[Turn]:
 
 def test_turns_collect_intent_actions_texts_and_latency() -> None:
     chat = Chat("s1")
-    chat.session_start({"customer_id": "C-1"})
+    chat.session_start({"customer_id": "C-forged"}, customer_id="C-1")
     chat.user("hello", "greet")
     chat.reply("utter_greet", "Hi! How can I help?")
     chat.user("where is #10001", "track_order", confidence=0.7)
@@ -57,7 +58,7 @@ def test_turns_collect_intent_actions_texts_and_latency() -> None:
     assert conversation.turn_count == 2
     assert conversation.customer_id == "C-1" and conversation.channel == "rest"
     assert conversation.first_intent == conversation.top_intent == "track_order"
-    assert conversation.outcome == "unknown"
+    assert conversation.outcome == "open"
 
 
 def test_top_intent_is_the_most_frequent_task_intent() -> None:
@@ -93,26 +94,100 @@ def test_nlu_fallback_and_fallback_actions_flag_the_turn_once() -> None:
     assert projection.conversation.top_intent == "track_order"
 
 
-def test_handoff_action_and_pause_make_one_handoff_which_resume_ends() -> None:
+def handoffs(projection: Projection) -> list[Handoff]:
+    return [row for row in projection.new_rows if isinstance(row, Handoff)]
+
+
+def later(projection: Projection, minutes: int = 31) -> str:
+    """The outcome once the conversation has been silent ``minutes``."""
+    conversation = projection.conversation
+    now = conversation.last_event_at + timedelta(minutes=minutes)
+    return decide_outcome(conversation, now, ABANDON_AFTER)
+
+
+def test_handoff_action_reason_slot_and_pause_make_one_handoff_which_resume_ends() -> None:
     chat = Chat("s1")
     chat.user("I want a human", "request_human")
     chat.action("action_handoff_to_human")
+    chat.bot("Connecting you to a colleague.")
+    chat.slot("handoff_reason", "customer_request")
     chat.pause()
     chat.resume()
     projection = project(chat)
-    handoffs = [row for row in projection.new_rows if isinstance(row, Handoff)]
-    assert len(handoffs) == 1
-    assert handoffs[0].reason == "request_human"
-    assert handoffs[0].ended_at is not None
+    (handoff,) = handoffs(projection)
+    assert handoff.reason == "customer_request"
+    assert handoff.ended_at is not None
     assert projection.conversation.had_handoff
-    assert projection.conversation.outcome == "handed_off"
+    assert projection.conversation.outcome == "open"
+    assert later(projection) == "handed_off"
 
 
-def test_pause_alone_is_a_handoff() -> None:
+def test_a_second_handoff_has_its_own_reason() -> None:
     chat = Chat("s1")
-    chat.user("help", "complain")
+    chat.user("where is my order", "track_order")
+    chat.action("action_default_fallback")
+    chat.slot("handoff_reason", "not_understood")
     chat.pause()
-    assert project(chat).conversation.outcome == "handed_off"
+    chat.resume()
+    chat.user("a person please", "request_human")
+    chat.action("action_handoff_to_human")
+    chat.slot("handoff_reason", "customer_request")
+    chat.pause()
+    first, second = handoffs(project(chat))
+    assert (first.reason, second.reason) == ("not_understood", "customer_request")
+    assert first.ended_at is not None and second.ended_at is None
+
+
+def test_pause_alone_is_a_handoff_without_a_reason() -> None:
+    chat = Chat("s1")
+    chat.user("help", "complaint")
+    chat.pause()
+    projection = project(chat)
+    assert handoffs(projection)[0].reason is None
+    assert later(projection) == "handed_off"
+
+
+def test_messages_while_a_person_has_the_conversation_are_for_the_agent() -> None:
+    chat = Chat("s1")
+    chat.user("a person please", "request_human")
+    chat.action("action_handoff_to_human")
+    chat.bot("Connecting you.")
+    chat.pause()
+    chat.user("my parcel 10001 is soaked", "nlu_fallback", confidence=0.2)
+    chat.agent("dana", "Sorry to hear that, I'll send a new one.")
+    chat.user("thanks a lot", "thank")
+    chat.bot("You're back with the assistant now.", after=1.0)
+    chat.resume(after=0.0)
+    chat.user("hmm what", "nlu_fallback", confidence=0.2)
+    projection = project(chat)
+    _, soaked, thanks, after_resume = turns(projection)
+    assert (soaked.to_agent, thanks.to_agent, after_resume.to_agent) == (True, True, False)
+    assert not soaked.is_fallback and after_resume.is_fallback
+    assert soaked.agent_texts == [
+        {"agent": "dana", "text": "Sorry to hear that, I'll send a new one.", "after": 0}
+    ]
+    assert soaked.bot_texts == []
+    assert thanks.bot_texts == ["You're back with the assistant now."]
+    conversation = projection.conversation
+    assert (conversation.turn_count, conversation.human_turn_count) == (4, 2)
+    assert (conversation.fallback_count, conversation.intent_counts) == (1, {"request_human": 1})
+    (handoff,) = handoffs(projection)
+    assert handoff.accepted_by == "dana" and handoff.accepted_at is not None
+
+
+def test_out_of_scope_answers_and_dialogue_fallbacks_count_as_not_understood() -> None:
+    chat = Chat("s1")
+    chat.user("sell me a car", "out_of_scope")
+    chat.reply("utter_out_of_scope", "Sorry, that's not something I can help with.")
+    chat.user("cheese", "track_order", confidence=0.5)
+    chat.action("action_default_fallback")
+    chat.user("fine", "affirm")
+    chat.reply("utter_default", "Sorry, I didn't get that.")
+    chat.user("ok", "affirm")
+    chat.reply("utter_greet", "Hello!")
+    projection = project(chat)
+    assert [turn.is_fallback for turn in turns(projection)] == [True, True, True, False]
+    assert projection.conversation.fallback_count == 3
 
 
 def test_feedback_slots_fill_feedback_and_high_csat_resolves() -> None:
@@ -127,14 +202,14 @@ def test_feedback_slots_fill_feedback_and_high_csat_resolves() -> None:
     assert len(feedback) == 1
     assert (feedback[0].csat, feedback[0].nps, feedback[0].comment) == (4, 8, "quick, thanks")
     assert (projection.conversation.csat, projection.conversation.nps) == (4, 8)
-    assert projection.conversation.outcome == "resolved"
+    assert later(projection) == "resolved"
 
 
 def test_low_csat_alone_does_not_resolve() -> None:
     chat = Chat("s1")
     chat.user("rate", "give_feedback")
     chat.slot("csat", 2)
-    assert project(chat).conversation.outcome == "unknown"
+    assert later(project(chat)) == "unresolved"  # the customer spoke last
 
 
 def test_task_success_slot_resolves() -> None:
@@ -142,31 +217,47 @@ def test_task_success_slot_resolves() -> None:
     chat.user("cancel #10001", "cancel_order")
     chat.action("action_cancel_order")
     chat.slot("task_succeeded", True)
-    assert project(chat).conversation.outcome == "resolved"
+    chat.bot("Cancelled.")
+    projection = project(chat)
+    assert projection.conversation.outcome == "open"
+    assert later(projection) == "resolved"
+
+
+def test_an_answer_that_stands_resolves_and_one_followed_by_a_complaint_does_not() -> None:
+    chat = Chat("s1")
+    chat.user("how long do refunds take", "faq")
+    chat.reply("utter_faq", "Refunds take 5 days.")
+    assert later(project(chat)) == "resolved"
+    chat.user("that's useless", "complaint")
+    chat.reply("utter_ask_complaint", "I'm sorry. What happened?")
+    assert later(project(chat)) == "abandoned"
 
 
 def test_goodbye_after_an_answer_resolves_and_ends() -> None:
     chat = Chat("s1")
-    chat.user("where is #10001", "track_order")
-    chat.reply("action_track_order", "It ships tomorrow.")
+    chat.user("what delivery options are there", "delivery_options")
+    chat.reply("utter_delivery_options", "Standard or express.")
     chat.user("bye", "goodbye")
     conversation = project(chat).conversation
     assert conversation.outcome == "resolved"
     assert conversation.ended_at == conversation.last_event_at
+    assert conversation.end_reason == "goodbye"
 
 
-def test_goodbye_after_only_small_talk_or_fallback_does_not_resolve() -> None:
+def test_goodbye_after_only_small_talk_or_fallback_is_unresolved() -> None:
     chat = Chat("s1")
     chat.user("hi", "greet")
     chat.reply("utter_greet", "Hello!")
     chat.user("zzz", "nlu_fallback", confidence=0.1)
-    chat.action("action_default_fallback")
+    chat.action("action_two_stage_fallback")
     chat.bot("Sorry, I didn't get that.")
     chat.user("sell me a car", "out_of_scope")
     chat.reply("utter_out_of_scope", "Sorry, I can't help with that.")
+    chat.user("where is 10001", "track_order")
+    chat.reply("utter_ask_email", "What's your email?")
     chat.user("bye", "goodbye")
     conversation = project(chat).conversation
-    assert conversation.outcome == "unknown"
+    assert conversation.outcome == "unresolved"
     assert conversation.ended_at is not None
 
 
@@ -176,9 +267,11 @@ def test_restart_ends_and_a_new_message_reopens() -> None:
     chat.restart()
     projection = project(chat)
     assert projection.conversation.ended_at is not None
+    assert projection.conversation.outcome == "unresolved"
     reopened = Chat("s1", start=chat.clock)
     reopened.user("hello again", "greet")
-    assert project(reopened, projection).conversation.ended_at is None
+    conversation = project(reopened, projection).conversation
+    assert conversation.ended_at is None and conversation.outcome == "open"
 
 
 def test_a_new_session_ends_the_previous_one_at_its_last_event() -> None:
@@ -191,19 +284,42 @@ def test_a_new_session_ends_the_previous_one_at_its_last_event() -> None:
     chat.action("action_listen")
     chat.clock += 7200
     chat.session_start()
-    assert project(chat).conversation.ended_at == last_event
+    conversation = project(chat).conversation
+    assert conversation.ended_at == last_event
+    assert (conversation.end_reason, conversation.outcome) == ("session_expired", "abandoned")
 
 
-def test_silence_makes_an_unresolved_conversation_abandoned() -> None:
+def test_silence_after_the_bot_is_abandonment_after_the_customer_unresolved() -> None:
     chat = Chat("s1")
     chat.user("where is my order", "track_order")
     chat.reply("utter_ask_order_number", "What's the order number?")
+    projection = project(chat)
+    conversation = projection.conversation
+    assert later(projection, 29) == "open" and later(projection, 30) == "abandoned"
+    assert not close_if_silent(conversation, conversation.last_event_at, ABANDON_AFTER)
+    silent_until = conversation.last_event_at + ABANDON_AFTER
+    assert close_if_silent(conversation, silent_until, ABANDON_AFTER)
+    assert (conversation.outcome, conversation.end_reason) == ("abandoned", "silence")
+    assert conversation.ended_at == conversation.last_event_at
+    chat.user("10001", "inform")
+    assert later(project(chat), 30) == "unresolved"  # the assistant never answered
+
+
+def test_only_our_customer_id_slot_names_the_customer() -> None:
+    chat = Chat("s1")
+    chat.session_start({"customer_id": "C-forged"})
+    chat.user("hi", "greet", metadata={"customer_id": "C-forged"})
+    assert project(chat).conversation.customer_id is None
+    chat.slot("customer_id", "C-7")
+    assert project(chat).conversation.customer_id == "C-7"
+
+
+def test_widget_turns_record_the_channel_and_page() -> None:
+    chat = Chat("web-1")
+    page = {"cx_channel": "widget", "cx_page": "https://shop.example/help?x=1"}
+    chat.user("hi", "greet", metadata=page)
     conversation = project(chat).conversation
-    later = conversation.last_event_at + ABANDON_AFTER
-    assert decide_outcome(conversation, later - timedelta(seconds=1), ABANDON_AFTER) == "unknown"
-    assert decide_outcome(conversation, later, ABANDON_AFTER) == "abandoned"
-    conversation.task_succeeded = True
-    assert decide_outcome(conversation, later, ABANDON_AFTER) == "resolved"
+    assert (conversation.channel, conversation.host_page) == ("widget", "https://shop.example/help")
 
 
 def test_names_from_entities_are_kept_only_as_digests() -> None:

@@ -27,7 +27,7 @@ def cx_events(chat: Chat) -> list[dict]:
 
 def resolved_chat(sender_id: str = "s1") -> Chat:
     chat = Chat(sender_id)
-    chat.session_start({"customer_id": "C-1"})
+    chat.session_start({"customer_id": "C-1"}, customer_id="C-1")
     chat.user("hi, I'm at anna@example.com", "greet")
     chat.reply("utter_greet", "Hello!")
     chat.user("where is order #10001", "track_order", confidence=0.66)
@@ -132,7 +132,7 @@ async def test_full_text_search_finds_turns_and_forgets_deleted_ones(store: CXSt
         assert await connection.scalar(select(func.count()).select_from(Turn)) == 3
 
 
-async def test_sweep_marks_silent_unresolved_conversations_abandoned(store: CXStore) -> None:
+async def test_sweep_closes_silent_conversations_and_a_message_reopens(store: CXStore) -> None:
     open_chat = Chat("open")
     open_chat.user("where is my order", "track_order")
     open_chat.reply("utter_ask_order_number", "Which order?")
@@ -152,7 +152,7 @@ async def test_sweep_marks_silent_unresolved_conversations_abandoned(store: CXSt
         outcome = await connection.scalar(
             select(Conversation.outcome).where(Conversation.sender_id == "open")
         )
-    assert outcome == "unknown"
+    assert outcome == "open"
 
 
 async def test_name_digests_are_persisted_for_later_redaction(store: CXStore) -> None:

@@ -24,7 +24,7 @@ WORDS = [
     "password",
     "help",
 ]
-OUTCOME_WEIGHTS = {"resolved": 60, "handed_off": 15, "abandoned": 15, "unknown": 10}
+OUTCOME_WEIGHTS = {"resolved": 55, "handed_off": 15, "abandoned": 15, "unresolved": 10, "open": 5}
 TAGS = ["refund-bug", "good-example", "escalate"]
 YEAR_START = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -129,14 +129,18 @@ class Chat:
         return self._next({"event": "slot", "name": name, "value": value})
 
 
-async def write_chats(database_url: str, chats: Iterable[Chat]) -> None:
-    """Through the sanitizer (redaction) and the store, as the broker writes them."""
+async def write_chats(
+    database_url: str, chats: Iterable[Chat], now: datetime | None = None
+) -> None:
+    """Through the sanitizer (redaction) and the store, as the broker writes them, then the
+    writer's periodic sweep at ``now`` (the wall clock unless given)."""
     sanitizer = build_sanitizer(Settings())
     store = CXStore.from_url(database_url, abandon_minutes=30)
     try:
         events = [event for chat in chats for event in sanitizer.sanitize_all(chat.events)]
         for start in range(0, len(events), WRITE_BATCH):
             await store.write(events[start : start + WRITE_BATCH])
+        await store.sweep_abandoned(now)
     finally:
         await store.close()
 
@@ -247,8 +251,8 @@ def sample_chats() -> list[Chat]:
             "I want a refund for my shoes",
             "request_refund",
             0.55,
-            metadata={"customer_id": "=cmd|' /C calc'!A0"},
         )
+        .slot("customer_id", "=cmd|' /C calc'!A0")
         .action("action_handoff_to_human")
         .bot("Let me get a colleague.")
         .slot("csat", 2)

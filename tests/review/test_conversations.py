@@ -37,14 +37,18 @@ async def test_newest_first_with_the_summary_columns(viewer: Browser) -> None:
         "id": 0,
         "sender_id": "c-track",
         "channel": "rest",
+        "host_page": None,
         "customer_id": None,
         "started_at": "2026-03-01T09:00:00+00:00",
-        "ended_at": None,
+        # Silent since March: the sweep ended it at its last event.
+        "ended_at": "2026-03-01T09:00:03+00:00",
+        "end_reason": "silence",
         "outcome": "resolved",
         "had_fallback": False,
         "had_handoff": False,
         "customer_messages": 1,
         "fallback_messages": 0,
+        "messages_to_agent": 0,
         "csat": 5,
         "nps": 10,
         "first_intent": "track_order",
@@ -62,7 +66,8 @@ FILTER_CASES = [
     ("intent=request_refund", ["c-email", "c-refund"]),
     ("intent=nlu_fallback", ["c-confused"]),
     ("outcome=handed_off", ["c-refund"]),
-    ("outcome=abandoned", []),
+    ("outcome=abandoned", ["c-email", "c-confused"]),
+    ("outcome=open", []),
     ("csat=1", ["c-confused"]),
     ("fallback=yes", ["c-confused"]),
     ("fallback=no", ["c-email", "c-refund", "c-track"]),
@@ -157,7 +162,8 @@ async def test_the_transcript_shows_what_the_assistant_understood_and_did(
         '<span class="action">action_track_order</span>',
         '<span class="action">utter_answer</span>',
         '<p class="bot-text">Order 12345 ships tomorrow.</p>',
-        '<span class="outcome outcome-resolved" id="outcome">resolved</span>',
+        '<span class="outcome outcome-resolved" id="outcome" title="The task the customer came',
+        ">Resolved</span>",
         '<dd id="csat">5</dd>',
         '<dd id="nps">10</dd>',
     ):
@@ -165,7 +171,7 @@ async def test_the_transcript_shows_what_the_assistant_understood_and_did(
 
     confused = await conversation_id(viewer, "c-confused")
     page = (await viewer.get(f"/conversations/{confused}")).text
-    assert 'class="turn fallback"' in page and '<span class="badge">fallback</span>' in page
+    assert 'class="turn fallback"' in page and '<span class="badge">not understood</span>' in page
 
     detail = (await viewer.get(f"/api/conversations/{track}")).json()
     assert detail["turns"][0]["intent"] == "track_order"
@@ -196,7 +202,7 @@ async def test_csv_export_of_the_filtered_conversations(viewer: Browser) -> None
     # A spreadsheet must not run the customer id as a formula.
     assert refund["customer_id"] == "'=cmd|' /C calc'!A0"
 
-    empty = await viewer.get("/api/conversations/export.csv?outcome=abandoned")
+    empty = await viewer.get("/api/conversations/export.csv?outcome=unresolved")
     assert empty.text.strip() == ",".join(csv.DictReader(io.StringIO(reply.text)).fieldnames)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from markupsafe import escape
 
+from bot.review.definitions import METRICS, OUTCOMES
 from tests.review.harness import MARCH, Browser, Chat, sample_chats, write_chats
+from tests.support.processes import PROJECT_ROOT
 
 
 @pytest.fixture
@@ -27,11 +30,23 @@ async def test_metrics_for_a_date_range(viewer: Browser) -> None:
     assert data["from"] == "2026-03-01" and data["to"] == "2026-03-07"
     assert data["conversations"] == 7
     assert data["customer_messages"] == 7
-    assert data["outcomes"] == {"resolved": 1, "handed_off": 1, "abandoned": 0, "unknown": 5}
+    # Silent since March: decided by the sweep. Every chat but c-track and c-refund ended on
+    # the assistant's message without the task done.
+    outcomes = {"resolved": 1, "handed_off": 1, "abandoned": 5, "unresolved": 0, "open": 0}
+    assert data["outcomes"] == outcomes
+    assert (data["decided"], data["open"]) == (7, 0)
     assert [day["count"] for day in data["per_day"]] == [1, 1, 1, 1, 3, 0, 0]
+    assert data["resolution_rate"] == pytest.approx(1 / 7)
     assert data["containment_rate"] == pytest.approx(6 / 7)
     assert data["handoff_rate"] == pytest.approx(1 / 7)
-    assert data["fallback_rate"] == pytest.approx(1 / 7)
+    assert data["abandonment_rate"] == pytest.approx(5 / 7)
+    assert data["not_understood"] == {
+        "messages": 1,
+        "handled_messages": 7,
+        "message_rate": pytest.approx(1 / 7),
+        "conversations": 1,
+        "conversation_rate": pytest.approx(1 / 7),
+    }
     assert data["csat"]["average"] == pytest.approx((5 + 2 + 1) / 3)
     assert [d["count"] for d in data["csat"]["distribution"]] == [1, 1, 0, 0, 1]
     assert data["nps"] == {
@@ -58,6 +73,7 @@ async def test_the_range_narrows_everything(viewer: Browser) -> None:
     empty = (await viewer.get("/api/dashboard?from=2025-01-01&to=2025-01-02")).json()
     assert empty["conversations"] == 0
     assert empty["containment_rate"] is None and empty["csat"]["average"] is None
+    assert empty["not_understood"]["message_rate"] is None
 
 
 async def test_the_default_range_is_the_last_30_days(viewer: Browser) -> None:
@@ -88,3 +104,22 @@ async def test_the_page_points_its_script_at_the_json_for_the_range(viewer: Brow
     assert '<script src="/static/vendor/chart.umd.js"></script>' in page
     for canvas in ("chart-per-day", "chart-csat", "chart-top-intents", "chart-low-confidence"):
         assert f'<canvas id="{canvas}">' in page
+
+
+async def test_every_number_has_its_definition_from_one_place(viewer: Browser) -> None:
+    page = (await viewer.get("/dashboard")).text
+    for definition in METRICS:
+        assert f'aria-controls="help-{definition.key}"' in page
+        assert f'<span class="kpi-value" id="kpi-{definition.key}">' in page
+        assert (
+            f'<p class="help-text" id="help-{definition.key}" hidden>{escape(definition.text)}</p>'
+            in page
+        )
+    for definition in OUTCOMES:
+        assert escape(definition.text) in page
+
+
+def test_readme_quotes_every_definition() -> None:
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split())
+    for definition in (*METRICS, *OUTCOMES):
+        assert definition.text in readme, definition.key

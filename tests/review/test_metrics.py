@@ -13,13 +13,33 @@ from bot.review.metrics import IntentStats
 def test_rates_are_none_without_data_not_zero() -> None:
     assert metrics.rate(0, 0) is None
     assert metrics.rate(1, 4) == 0.25
-    assert metrics.containment_rate(0, 0, 0) is None
+    rates = metrics.outcome_rates({"open": 3})
+    assert rates["decided"] == 0
+    assert rates["containment_rate"] is None and rates["resolution_rate"] is None
 
 
-def test_containment_leaves_out_handoffs_and_abandoned_conversations() -> None:
-    assert metrics.containment_rate(total=10, handed_off=2, abandoned=3) == 0.5
-    assert metrics.containment_rate(total=4, handed_off=0, abandoned=0) == 1.0
-    assert metrics.containment_rate(total=4, handed_off=4, abandoned=0) == 0.0
+def test_outcome_rates_are_over_decided_conversations_only() -> None:
+    outcomes = {"resolved": 4, "handed_off": 2, "abandoned": 3, "unresolved": 1, "open": 90}
+    assert metrics.outcome_rates(outcomes) == {
+        "decided": 10,
+        "resolution_rate": 0.4,
+        "containment_rate": 0.8,  # everything but the 2 handed off
+        "handoff_rate": 0.2,
+        "abandonment_rate": 0.3,
+        "unresolved_rate": 0.1,
+    }
+    assert metrics.outcome_rates({"handed_off": 4})["containment_rate"] == 0.0
+
+
+def test_not_understood_per_message_and_per_conversation() -> None:
+    assert metrics.not_understood(3, 12, 2, 8) == {
+        "messages": 3,
+        "handled_messages": 12,
+        "message_rate": 0.25,
+        "conversations": 2,
+        "conversation_rate": 0.25,
+    }
+    assert metrics.not_understood(0, 0, 0, 0)["message_rate"] is None
 
 
 def test_csat_average_and_full_distribution() -> None:

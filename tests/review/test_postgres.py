@@ -104,7 +104,8 @@ async def test_paging_and_tags(browsers: Callable[[], Browser], database_url: st
 async def test_dashboard_days_and_metrics(viewer: Browser) -> None:
     data = (await viewer.get("/api/dashboard?from=2026-03-01&to=2026-03-05")).json()
     assert [day["count"] for day in data["per_day"]] == [1, 1, 1, 1, 0]
-    assert data["outcomes"] == {"resolved": 1, "handed_off": 1, "abandoned": 0, "unknown": 2}
+    outcomes = {"resolved": 1, "handed_off": 1, "abandoned": 2, "unresolved": 0, "open": 0}
+    assert data["outcomes"] == outcomes
     assert data["csat"]["average"] == pytest.approx(8 / 3)
     assert data["nps"]["score"] == 0.0
-    assert data["fallback_rate"] == pytest.approx(0.25)
+    assert data["not_understood"]["message_rate"] == pytest.approx(1 / 4)

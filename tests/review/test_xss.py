@@ -43,8 +43,8 @@ def hostile_chats() -> list[Chat]:
                 f"intent{payload}"[:100],
                 0.4,
                 entities=[{"entity": "product", "value": payload}],
-                metadata={"customer_id": payload[:64]},
             )
+            .slot("customer_id", payload[:64])
             .bot(f"You said: {payload}")
             .slot("csat", 2)
             .slot("feedback_comment", payload)

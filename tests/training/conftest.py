@@ -48,7 +48,14 @@ def log_turn(cx_session: AsyncSession) -> LogTurn:
     """Add one logged customer message (as the CX log would store it) in its own conversation."""
     counter = {"n": 0}
 
-    def add(text: str, intent: str, confidence: float, fallback: bool = False, second=0.0) -> Turn:
+    def add(
+        text: str,
+        intent: str,
+        confidence: float,
+        fallback: bool = False,
+        second: float = 0.0,
+        to_agent: bool = False,
+    ) -> Turn:
         counter["n"] += 1
         now = datetime.now(UTC) - timedelta(minutes=100 - counter["n"])
         conversation = Conversation(sender_id=f"s{counter['n']}", started_at=now, last_event_at=now)
@@ -58,6 +65,7 @@ def log_turn(cx_session: AsyncSession) -> LogTurn:
         turn = Turn(
             conversation=conversation, seq=1, user_text=text, intent=intent,
             confidence=confidence, intent_ranking=ranking, is_fallback=fallback, created_at=now,
+            to_agent=to_agent,
         )  # fmt: skip
         cx_session.add_all([conversation, turn])
         return turn

@@ -47,6 +47,18 @@ async def test_inbox_keeps_only_messages_worth_labelling(cx_session, log_turn) -
     assert items[2].suggested_intent == "delivery_options"
 
 
+async def test_messages_to_agents_button_payloads_and_bare_placeholders_stay_out(
+    cx_session, log_turn
+) -> None:
+    log_turn("my parcel arrived soaked", "nlu_fallback", 0.2, fallback=True, to_agent=True)
+    log_turn('/choose_item{"item": "Waterproof Rain Jacket"}', "choose_item", 0.5)
+    log_turn("[EMAIL]", "inform", 0.4)
+    log_turn("[EMAIL], [PHONE]!", "inform", 0.4)
+    log_turn("it's [EMAIL] thanks", "inform", 0.4)  # words around it: worth a look
+    await cx_session.commit()
+    assert [item.key for item in await inbox_items(cx_session)] == ["it's [email] thanks"]
+
+
 async def test_marked_turn_enters_inbox_even_when_confident(cx_session, log_turn) -> None:
     turn = log_turn("my parcel went to the neighbour", "track_order", 0.99)
     await cx_session.commit()

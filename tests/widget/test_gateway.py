@@ -130,6 +130,24 @@ async def test_only_a_genuine_customer_token_reaches_rasa(
         await socket.close()
 
 
+async def test_turns_tell_the_cx_log_they_came_from_the_widget_and_which_page(
+    review: Review, http: aiohttp.ClientSession
+):
+    socket = Socket(await http.ws_connect(review.socket_url, origin=review.url))
+    await socket.send(type="hello", page="https://shop.example/orders")
+    started = await socket.expect(of_type("session"))
+    await socket.send(type="message", text="hello")
+    await socket.expect(message_from("bot"))
+    [event] = user_events(review, started["session_id"])
+    metadata = event["metadata"]
+    assert (metadata["cx_channel"], metadata["cx_page"]) == (
+        "widget",
+        "https://shop.example/orders",
+    )
+    assert "customer_token" not in metadata
+    await socket.close()
+
+
 async def test_only_allowed_sites_may_open_the_widget(review: Review, http: aiohttp.ClientSession):
     shop = await http.ws_connect(review.socket_url, origin=SHOP_ORIGIN)
     await shop.close()

@@ -32,6 +32,9 @@ def test_hello_with_and_without_a_stored_session() -> None:
     assert parse_frame(frame(type="hello", session_id=session_id, customer_token="a.b")) == Hello(
         session_id, "a.b"
     )
+    page = "https://shop.example/help"
+    assert parse_frame(frame(type="hello", page=page)) == Hello(None, None, page)
+    assert refused(frame(type="hello", page=["not", "a", "string"])) == "invalid_hello"
 
 
 def test_issued_session_ids_are_unique_and_in_the_widget_namespace() -> None:

@@ -18,6 +18,14 @@ from bot.cxlog.models import metadata
 
 
 def _run_migrations(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # Batch mode rebuilds a table by copying it and dropping the original; with foreign keys
+        # on, that drop would cascade-delete every row that references it. SQLite ignores this
+        # PRAGMA inside a transaction, so it comes first; the engine is disposed afterwards.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        # End the transaction SQLAlchemy began for the PRAGMA, or alembic would take it for the
+        # caller's and never commit the migrations.
+        connection.commit()
     # Batch mode lets future ALTERs work on SQLite, which rebuilds tables instead.
     context.configure(
         connection=connection,

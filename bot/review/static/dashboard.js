@@ -2,6 +2,37 @@
 // textContent or onto a canvas, never through innerHTML: intent names are data, not markup.
 "use strict";
 
+// Help popovers: each "?" button shows or hides the definition it controls (aria-controls).
+(function () {
+  const toggles = Array.from(document.querySelectorAll(".help-toggle"));
+
+  function setOpen(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    document.getElementById(button.getAttribute("aria-controls")).hidden = !open;
+  }
+
+  toggles.forEach(function (button) {
+    button.addEventListener("click", function () {
+      const open = button.getAttribute("aria-expanded") !== "true";
+      toggles.forEach(function (other) {
+        setOpen(other, false);
+      });
+      setOpen(button, open);
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    toggles.forEach(function (button) {
+      if (button.getAttribute("aria-expanded") === "true") {
+        setOpen(button, false);
+        button.focus();
+      }
+    });
+  });
+})();
+
 (function () {
   const root = document.getElementById("dashboard");
   if (!root || typeof Chart === "undefined") {
@@ -12,7 +43,8 @@
     resolved: "#16a34a",
     handed_off: "#2563eb",
     abandoned: "#dc2626",
-    unknown: "#9ca3af",
+    unresolved: "#f59e0b",
+    open: "#9ca3af",
   };
 
   function percent(share) {
@@ -43,9 +75,21 @@
 
   function draw(data) {
     show("kpi-conversations", String(data.conversations));
+    show("kpi-open", String(data.open));
+    show("kpi-resolution", percent(data.resolution_rate));
     show("kpi-containment", percent(data.containment_rate));
-    show("kpi-fallback", percent(data.fallback_rate));
     show("kpi-handoff", percent(data.handoff_rate));
+    show("kpi-abandonment", percent(data.abandonment_rate));
+    show(
+      "kpi-not-understood-messages",
+      percent(data.not_understood.message_rate) +
+        " (" + data.not_understood.messages + " of " + data.not_understood.handled_messages + ")"
+    );
+    show(
+      "kpi-not-understood-conversations",
+      percent(data.not_understood.conversation_rate) +
+        " (" + data.not_understood.conversations + " of " + data.decided + ")"
+    );
     show(
       "kpi-csat",
       data.csat.average === null

@@ -82,7 +82,8 @@
     const pending = status.pending_labels;
     byId("nlu-pending").textContent =
       pending === 1 ? "1 labelled message waits for export." : pending + " labelled messages wait for export.";
-    byId("nlu-export").disabled = busy && status.job.kind === "train";
+    // Nothing to export until something is labelled; not while a training reads the data.
+    byId("nlu-export").disabled = pending === 0 || (busy && status.job.kind === "train");
     byId("nlu-train").disabled = busy;
     byId("nlu-compare").disabled = busy || !status.candidate || !status.live_model;
     const progress = byId("nlu-progress");

@@ -368,6 +368,8 @@
           type: "hello",
           session_id: stored.sessionId || null,
           customer_token: config.customerToken,
+          // Origin and path only: a query string can carry emails or tokens.
+          page: location.origin + location.pathname,
         }),
       );
     });

@@ -1,0 +1,550 @@
+"""Ground truth: 44 scripted conversations with outcomes counted by hand, replayed as Rasa's own
+events (its event classes, in the order its processor logs them) through the real pipeline
+(sanitizer and redaction → store → the sweep with a fake clock) and read back from the review
+app's JSON. Every per-conversation field and every dashboard number is compared with the hand
+count written below, not with anything computed from the same rules.
+
+How Rasa logs a turn: ``UserUttered``, then per action ``ActionExecuted`` followed by the events
+the action returned (``BotUttered``, ``SlotSet``, ``ConversationPaused``), then ``action_listen``.
+While a conversation is paused Rasa still logs the customer's messages but runs no action; the
+agent inbox appends agent messages as ``BotUttered`` tagged with the agent and ends a handoff
+with a notice and ``ConversationResumed``. A real-stack subset is in test_ground_truth_stack.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.cxlog.broker import build_sanitizer
+from bot.cxlog.store import CXStore
+from bot.settings import Settings
+from tests.cxlog.rasa_events import Chat
+from tests.review.harness import Browser
+
+DAY = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+# The sweep runs at NOW: conversations whose last activity is 30+ minutes earlier are decided.
+NOW = DAY + timedelta(hours=10)
+WIDGET = {"cx_channel": "widget", "cx_page": "https://shop.example/help?utm=x"}
+WIDGET_PAGE = "https://shop.example/help"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The hand count for one conversation."""
+
+    outcome: str
+    messages: int  # customer messages
+    not_understood: int = 0
+    to_agent: int = 0
+    end: str | None = None  # end_reason
+    handoffs: tuple[str | None, ...] = ()  # reason codes, in order
+    csat: int | None = None
+    nps: int | None = None
+    channel: str = "rest"
+    customer_id: str | None = None
+
+
+class Script(Chat):
+    """A conversation in Rasa's words, with shorthands for the steps the assistant takes."""
+
+    def __init__(self, sender_id: str, minute: float, channel: str = "rest") -> None:
+        super().__init__(sender_id, start=(DAY + timedelta(minutes=minute)).timestamp())
+        self.channel = channel
+        self.session_start()
+
+    def says(self, text: str, intent: str, confidence: float = 0.93) -> Script:
+        metadata = WIDGET if self.channel == "widget" else None
+        self.user(text, intent, confidence, metadata=metadata, channel="rest")
+        return self
+
+    def answers(self, action: str, text: str, *slots: tuple[str, Any]) -> Script:
+        """An action runs, says ``text`` and sets ``slots``; then Rasa listens."""
+        self.action(action)
+        self.bot(text, utter_action=action if action.startswith("utter_") else None)
+        for name, value in slots:
+            self.slot(name, value)
+        self.action("action_listen", after=0.01)
+        return self
+
+    def agent(self, name: str, text: str, after: float = 5.0) -> Script:
+        super().agent(name, text, after)
+        return self
+
+    def pause(self) -> Script:
+        super().pause()
+        return self
+
+    def hands_off(self, reason: str, action: str = "action_handoff_to_human") -> Script:
+        self.action(action)
+        self.bot("I'm passing you to a colleague now.")
+        self.slot("handoff_reason", reason)
+        self.pause()
+        return self
+
+    def agent_ends(self, agent: str) -> Script:
+        self.bot("You're back with the assistant now. Anything else?", after=2.0)
+        self.metadata_of_last("handoff_notice", f"ended by {agent}")
+        self.resume(after=0.0)
+        return self
+
+    def no_agent_free(self) -> Script:
+        self.bot("No one is online; I've opened ticket T-1.", after=1.0)
+        self.resume(after=0.0)
+        return self
+
+    def rates(self, csat: int, nps: int | None = None) -> Script:
+        self.says(str(csat), "rate")
+        self.action("feedback_form")
+        self.slot("csat", csat)
+        if nps is not None:
+            self.bot("And how likely are you to recommend us, 0 to 10?")
+            self.action("action_listen", after=0.01)
+            self.says(str(nps), "rate")
+            self.action("feedback_form")
+            self.slot("nps", nps)
+        self.bot("Thank you for the feedback!")
+        self.action("action_listen", after=0.01)
+        return self
+
+    def bye(self) -> Script:
+        return self.says("bye", "goodbye").answers("utter_goodbye", "Goodbye!")
+
+    def metadata_of_last(self, key: str, value: str) -> None:
+        self.events[-1]["metadata"] = {**self.events[-1].get("metadata", {}), key: value}
+
+
+def track(sender: str, minute: float, channel: str = "rest") -> Script:
+    return (
+        Script(sender, minute, channel)
+        .says("where is my order 10001", "track_order")
+        .answers("utter_ask_email", "What's the email on the order?")
+        .says("anna@example.com", "inform")
+        .answers("action_track_order", "Order 10001 is on its way.", ("task_succeeded", True))
+    )
+
+
+def scripts() -> list[tuple[Script, Expected]]:
+    s: list[tuple[Script, Expected]] = []
+
+    def add(script: Script, expected: Expected) -> None:
+        s.append((script, expected))
+
+    # --- resolved: a task action succeeded (12) --------------------------------------------
+    add(track("gt-track-bye", 0).bye(), Expected("resolved", 3, end="goodbye"))
+    add(track("gt-track-silent", 5), Expected("resolved", 2, end="silence"))
+    add(
+        track("gt-track-rated", 10).rates(5, 10),
+        Expected("resolved", 4, end="silence", csat=5, nps=10),
+    )
+    add(
+        Script("gt-cancel", 15)
+        .says("cancel order 10002", "cancel_order")
+        .answers("utter_ask_cancel_confirm", "Cancel order 10002, are you sure?")
+        .says("yes", "affirm")
+        .answers("action_cancel_order", "Order 10002 is cancelled.", ("task_succeeded", True))
+        .says("thanks", "thank")
+        .answers("utter_you_are_welcome", "You're welcome!"),
+        Expected("resolved", 3, end="silence"),
+    )
+    add(
+        Script("gt-return", 20)
+        .says("I want to return the jacket", "return_item")
+        .answers("action_create_return", "Return R-1 is created.", ("task_succeeded", True))
+        .bye(),
+        Expected("resolved", 2, end="goodbye"),
+    )
+    add(
+        Script("gt-address", 25)
+        .says("change the delivery address of 10003", "change_shipping_address")
+        .answers(
+            "action_change_address", "Done: the new address is saved.", ("task_succeeded", True)
+        ),
+        Expected("resolved", 1, end="silence"),
+    )
+    add(
+        Script("gt-refund", 30)
+        .says("where is my refund", "refund_status")
+        .answers(
+            "action_refund_status", "Your refund was paid on Monday.", ("task_succeeded", True)
+        )
+        .rates(4, 9),
+        Expected("resolved", 3, end="silence", csat=4, nps=9),
+    )
+    add(
+        Script("gt-password", 35)
+        .says("I forgot my password", "reset_password")
+        .answers("action_reset_password", "I've sent a reset link.", ("task_succeeded", True)),
+        Expected("resolved", 1, end="silence"),
+    )
+    for n in range(3):
+        add(
+            track(f"gt-widget-{n}", 40 + n, channel="widget").bye(),
+            Expected("resolved", 3, end="goodbye", channel="widget"),
+        )
+    verified = Script("gt-widget-known", 45, "widget")
+    verified.slot("customer_id", "C-42")
+    add(
+        verified.says("where is my latest order", "track_order").answers(
+            "action_track_order", "Order 10009 arrives tomorrow.", ("task_succeeded", True)
+        ),
+        Expected("resolved", 1, end="silence", channel="widget", customer_id="C-42"),
+    )
+
+    # --- resolved: an answer that stood, or confirmed (5) -----------------------------------
+    add(
+        Script("gt-faq", 50)
+        .says("how long do refunds take", "faq")
+        .answers("utter_faq", "Refunds take up to 5 working days."),
+        Expected("resolved", 1, end="silence"),
+    )
+    add(
+        Script("gt-delivery", 55)
+        .says("what delivery options do you have", "delivery_options")
+        .answers("utter_delivery_options", "Standard (3 days) or express (1 day).")
+        .says("thanks!", "thank")
+        .answers("utter_you_are_welcome", "You're welcome!"),
+        Expected("resolved", 2, end="silence"),
+    )
+    add(
+        Script("gt-faq-bye", 60)
+        .says("do you ship abroad", "faq")
+        .answers("utter_faq", "We ship to the EU and the UK.")
+        .bye(),
+        Expected("resolved", 2, end="goodbye"),
+    )
+    add(
+        Script("gt-fallback-then-faq", 65)
+        .says("blorp the flumox", "nlu_fallback", 0.2)
+        .answers("action_two_stage_fallback", "Sorry, did you mean returns?")
+        .says("how do returns work", "faq")
+        .answers("utter_faq", "You have 30 days to return an item."),
+        Expected("resolved", 2, not_understood=1, end="silence"),
+    )
+    add(
+        Script("gt-csat-confirms", 70)
+        .says("is the shop open on sunday", "out_of_scope")
+        .answers("utter_out_of_scope", "Sorry, that's not something I can help with.")
+        .rates(5),
+        Expected("resolved", 2, not_understood=1, end="silence", csat=5),
+    )
+
+    # --- handed off (10) --------------------------------------------------------------------
+    for n, agent in enumerate(("dana", "lee", "sam")):
+        add(
+            Script(f"gt-human-{n}", 75 + 5 * n)
+            .says("I want to talk to a person", "request_human")
+            .hands_off("customer_request")
+            .says("my parcel arrived broken", "nlu_fallback", 0.3)
+            .says("order 10004", "inform")
+            .agent(agent, "Sorry about that, I'm sending a new one today.")
+            .agent_ends(agent)
+            .bye(),
+            Expected("handed_off", 4, to_agent=2, end="goodbye", handoffs=("customer_request",)),
+        )
+    add(
+        Script("gt-human-widget", 90, "widget")
+        .says("agent please", "request_human")
+        .hands_off("customer_request")
+        .says("hello?", "greet")
+        .agent("dana", "Hi, Dana here. How can I help?")
+        .says("my card was charged twice", "payment_issue")
+        .agent("dana", "I've refunded the second charge.")
+        .agent_ends("dana")
+        .rates(4, 8),
+        Expected(
+            "handed_off",
+            5,
+            to_agent=2,
+            end="silence",
+            handoffs=("customer_request",),
+            csat=4,
+            nps=8,
+            channel="widget",
+        ),
+    )
+    add(
+        Script("gt-no-agent", 95)
+        .says("I need a human", "request_human")
+        .hands_off("customer_request")
+        .no_agent_free(),
+        Expected("handed_off", 1, end="silence", handoffs=("customer_request",)),
+    )
+    add(
+        Script("gt-second-handoff", 100)
+        .says("zzzz qqq", "nlu_fallback", 0.1)
+        .answers("action_two_stage_fallback", "Sorry, did you mean tracking?")
+        .says("nope wrong", "nlu_fallback", 0.1)
+        .hands_off("not_understood", action="action_default_fallback")
+        .says("are you there", "nlu_fallback", 0.2)
+        .agent("lee", "Yes, what do you need?")
+        .agent_ends("lee")
+        .says("track order 10005", "track_order")
+        .answers("utter_ask_email", "What's the email on the order?")
+        .says("get me a person again", "request_human")
+        .hands_off("customer_request")
+        .says("thanks", "thank"),
+        Expected(
+            "handed_off",
+            6,
+            not_understood=2,
+            to_agent=2,
+            end="silence",
+            handoffs=("not_understood", "customer_request"),
+        ),
+    )
+    add(
+        Script("gt-complaint-offer", 105)
+        .says("this is the worst service", "complaint")
+        .answers("action_file_complaint", "I'm sorry. Shall I connect you with a colleague?")
+        .says("yes", "affirm")
+        .hands_off("complaint")
+        .agent("dana", "I'm sorry. I've noted it and refunded the delivery fee.")
+        .agent_ends("dana")
+        .rates(1, 0),
+        Expected("handed_off", 4, end="silence", handoffs=("complaint",), csat=1, nps=0),
+    )
+    known = Script("gt-no-agent-widget", 112, "widget")
+    known.slot("customer_id", "C-43")
+    add(
+        known.says("a human please", "request_human").hands_off("customer_request").no_agent_free(),
+        Expected(
+            "handed_off",
+            1,
+            end="silence",
+            handoffs=("customer_request",),
+            channel="widget",
+            customer_id="C-43",
+        ),
+    )
+    add(
+        Script("gt-backend-down", 110)
+        .says("cancel 10006", "cancel_order")
+        .answers("action_cancel_order", "Our order system is down. Shall I connect you?")
+        .says("yes", "affirm")
+        .hands_off("backend_unavailable")
+        .agent("sam", "I've cancelled it for you.")
+        .agent_ends("sam"),
+        Expected("handed_off", 2, end="silence", handoffs=("backend_unavailable",)),
+    )
+    add(
+        Script("gt-pause-only", 115)
+        .says("I need help with an invoice", "payment_issue")
+        .answers("action_offer_payment_help", "Payments are handled by a colleague.")
+        .pause(),
+        Expected("handed_off", 1, end="silence", handoffs=(None,)),
+    )
+
+    # --- abandoned: silent after the assistant's message, nothing done (8) ------------------
+    for n in range(4):
+        add(
+            Script(f"gt-abandon-{n}", 120 + 5 * n)
+            .says("where is my order", "track_order")
+            .answers("utter_ask_order_id", "What's the order number?"),
+            Expected("abandoned", 1, end="silence"),
+        )
+    add(
+        Script("gt-abandon-oos", 140)
+        .says("can you book me a flight", "out_of_scope")
+        .answers("utter_out_of_scope", "Sorry, that's not something I can help with."),
+        Expected("abandoned", 1, not_understood=1, end="silence"),
+    )
+    add(
+        Script("gt-abandon-fallback", 145)
+        .says("xkcd fnord", "nlu_fallback", 0.15)
+        .answers("action_two_stage_fallback", "Sorry, did you mean returns?"),
+        Expected("abandoned", 1, not_understood=1, end="silence"),
+    )
+    add(
+        Script("gt-abandon-challenged-faq", 150)
+        .says("how long do refunds take", "faq")
+        .answers("utter_faq", "Refunds take up to 5 working days.")
+        .says("that's not what I asked", "deny")
+        .answers("utter_ask_rephrase", "Could you put that another way?"),
+        Expected("abandoned", 2, not_understood=1, end="silence"),
+    )
+    add(
+        Script("gt-abandon-low-csat", 155)
+        .says("change my address", "change_shipping_address")
+        .answers("utter_ask_order_id", "Which order?")
+        .rates(2, 3),
+        Expected("abandoned", 3, end="silence", csat=2, nps=3),
+    )
+
+    # --- unresolved: ended without the task done and without a person (5) ------------------
+    for n in range(2):
+        add(
+            Script(f"gt-oos-bye-{n}", 160 + 5 * n)
+            .says("what's the weather tomorrow", "out_of_scope")
+            .answers("utter_out_of_scope", "Sorry, that's not something I can help with.")
+            .bye(),
+            Expected("unresolved", 2, not_understood=1, end="goodbye"),
+        )
+    add(
+        Script("gt-question-bye", 170)
+        .says("where is my order", "track_order")
+        .answers("utter_ask_order_id", "What's the order number?")
+        .bye(),
+        Expected("unresolved", 2, end="goodbye"),
+    )
+    restart = (
+        Script("gt-restart", 175)
+        .says("I want to return something", "return_item")
+        .answers("utter_ask_order_id", "Which order?")
+    )
+    restart.restart()
+    add(restart, Expected("unresolved", 1, end="restart"))
+    add(
+        Script("gt-no-reply", 180).says("hello? anyone?", "greet"),
+        Expected("unresolved", 1, end="silence"),
+    )
+
+    # --- open: active within 30 minutes of NOW (4) ------------------------------------------
+    for n in range(3):
+        add(
+            Script(f"gt-open-{n}", 600 - 10 + n)
+            .says("where is order 10007", "track_order")
+            .answers("utter_ask_email", "What's the email on the order?"),
+            Expected("open", 1),
+        )
+    add(
+        track("gt-open-done", 600 - 5),  # task done but still going: not decided yet
+        Expected("open", 2),
+    )
+    return s
+
+
+async def replay(database_url: str, chats: list[Chat]) -> None:
+    sanitizer = build_sanitizer(Settings())
+    store = CXStore.from_url(database_url, abandon_minutes=30)
+    try:
+        for chat in chats:
+            events = sanitizer.sanitize_all(chat.events)
+            # Rasa publishes events one by one: write in small batches like the writer does.
+            for start in range(0, len(events), 3):
+                await store.write(events[start : start + 3])
+        await store.sweep_abandoned(NOW)
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def lead(browser: Browser, database_url: str) -> Browser:
+    await replay(database_url, [script for script, _ in scripts()])
+    await browser.login("viewer")
+    return browser
+
+
+def test_the_script_covers_what_the_issue_asks_for() -> None:
+    expected = [e for _, e in scripts()]
+    assert len(expected) >= 40
+    outcomes = {e.outcome for e in expected}
+    assert outcomes == {"resolved", "handed_off", "abandoned", "unresolved", "open"}
+    assert any(len(e.handoffs) == 2 for e in expected) and any(e.to_agent for e in expected)
+    assert any(e.nps is not None for e in expected) and any(e.channel == "widget" for e in expected)
+
+
+async def test_every_conversation_field_matches_the_hand_count(lead: Browser) -> None:
+    listing = (await lead.get("/api/conversations?limit=200")).json()["conversations"]
+    by_sender = {item["sender_id"]: item for item in listing}
+    cases = scripts()
+    assert sorted(by_sender) == sorted(script.sender_id for script, _ in cases)
+    for script, want in cases:
+        got = by_sender[script.sender_id]
+        detail = (await lead.get(f"/api/conversations/{got['id']}")).json()
+        found = Expected(
+            outcome=got["outcome"],
+            messages=got["customer_messages"],
+            not_understood=got["fallback_messages"],
+            to_agent=got["messages_to_agent"],
+            end=got["end_reason"],
+            handoffs=tuple(h["reason"] for h in detail["handoffs"]),
+            csat=got["csat"],
+            nps=got["nps"],
+            channel=got["channel"],
+            customer_id=got["customer_id"],
+        )
+        assert found == want, script.sender_id
+        assert got["had_fallback"] is (want.not_understood > 0)
+        assert got["had_handoff"] is bool(want.handoffs)
+        assert (got["ended_at"] is None) is (want.end is None)
+        assert got["host_page"] == (WIDGET_PAGE if want.channel == "widget" else None)
+        agent_turns = [turn for turn in detail["turns"] if turn["to_agent"]]
+        assert len(agent_turns) == want.to_agent
+        assert not any(turn["is_fallback"] for turn in agent_turns)
+
+
+async def test_people_and_reasons_as_the_lead_reads_them(lead: Browser) -> None:
+    listing = (await lead.get("/api/conversations?limit=200")).json()["conversations"]
+    ids = {item["sender_id"]: item["id"] for item in listing}
+    detail = (await lead.get(f"/api/conversations/{ids['gt-second-handoff']}")).json()
+    reasons = [h["reason_text"] for h in detail["handoffs"]]
+    assert reasons == [
+        "The assistant did not understand the customer",
+        "Customer asked for a person",
+    ]
+    assert [h["accepted_by"] for h in detail["handoffs"]] == ["lee", None]
+    page = (await lead.get(f"/conversations/{ids['gt-human-0']}")).text
+    assert '<span class="speaker-agent">dana (agent)</span> Sorry about that' in page
+    assert page.count('<span class="badge badge-agent">to agent</span>') == 2
+    assert "Customer asked for a person" in page and "(customer_request)" not in page
+    silent = next(item for item in listing if item["sender_id"] == "gt-track-silent")
+    # Ended at its last activity, the bot's reply 4.312 s into minute 5 (slots and
+    # action_listen are bookkeeping, not activity).
+    ended = datetime.fromisoformat(silent["ended_at"])
+    assert abs(ended - (DAY + timedelta(minutes=5, seconds=4.312))) < timedelta(milliseconds=1)
+
+
+async def test_every_dashboard_number_matches_the_hand_count(lead: Browser) -> None:
+    data = (await lead.get("/api/dashboard?from=2026-05-04&to=2026-05-04")).json()
+    # Hand count of the 44 scripts above: 17 resolved (12 by a task, 5 by an answer or a
+    # rating), 10 handed off, 8 abandoned, 5 unresolved, 4 open.
+    assert data["conversations"] == 44
+    assert data["outcomes"] == {
+        "resolved": 17,
+        "handed_off": 10,
+        "abandoned": 8,
+        "unresolved": 5,
+        "open": 4,
+    }
+    assert (data["decided"], data["open"]) == (40, 4)
+    assert data["resolution_rate"] == pytest.approx(17 / 40)
+    assert data["containment_rate"] == pytest.approx(30 / 40)
+    assert data["handoff_rate"] == pytest.approx(10 / 40)
+    assert data["abandonment_rate"] == pytest.approx(8 / 40)
+    assert data["unresolved_rate"] == pytest.approx(5 / 40)
+    # Customer messages: resolved 3+2+4+3+2+1+3+1+3+3+3+1 + 1+2+2+2+2 = 38; handed off
+    # 4+4+4+5+1+6+4+1+2+1 = 32 (to agents: 2+2+2+2+0+2+0+0+0+0 = 10); abandoned
+    # 1+1+1+1+1+1+2+3 = 11; unresolved 2+2+2+1+1 = 8; open 1+1+1+2 = 5.
+    assert data["customer_messages"] == 38 + 32 + 11 + 8 + 5
+    # Not understood, decided conversations only: gt-fallback-then-faq 1, gt-csat-confirms 1,
+    # gt-second-handoff 2, gt-abandon-oos 1, gt-abandon-fallback 1, gt-abandon-challenged-faq 1,
+    # gt-oos-bye-0 1, gt-oos-bye-1 1 = 9 messages in 8 conversations, of the 89 - 10 messages
+    # the assistant handled in decided conversations.
+    assert data["not_understood"] == {
+        "messages": 9,
+        "handled_messages": 79,
+        "message_rate": pytest.approx(9 / 79),
+        "conversations": 8,
+        "conversation_rate": pytest.approx(8 / 40),
+    }
+    # CSAT: 5, 4, 5, 4, 1, 2 → average 21 / 6.
+    assert data["csat"]["responses"] == 6
+    assert data["csat"]["average"] == pytest.approx(21 / 6)
+    assert [d["count"] for d in data["csat"]["distribution"]] == [1, 1, 0, 2, 2]
+    # NPS: 10, 9 promoters; 8 passive; 0, 3 detractors → (2 - 2) / 5.
+    assert data["nps"] == {
+        "score": 0.0,
+        "responses": 5,
+        "promoters": 2,
+        "passives": 1,
+        "detractors": 2,
+    }
+    top = {item["intent"]: item["messages"] for item in data["top_intents"]}
+    # Messages written to agents are not the assistant's to understand: request_human has the
+    # 7 asks (gt-human-0/1/2, gt-human-widget, gt-no-agent, gt-no-agent-widget and
+    # gt-second-handoff's second), and none of the 10 messages to agents is among the intents.
+    assert top["request_human"] == 7

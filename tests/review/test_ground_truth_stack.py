@@ -1,0 +1,165 @@
+"""Ground truth on the real stack: five conversations over Rasa's REST channel against the
+trained model, the action server and the reference backend (what `make run` serves), logged by
+Rasa's own event broker; an agent's reply and the end of the handoff are appended through Rasa's
+HTTP API as the agent inbox does. The sweep then runs with a clock 31 minutes ahead, and the
+review app's numbers must equal the hand count below. (The 44-conversation suite replaying Rasa
+events is test_ground_truth.py.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.cxlog.database import create_engine, session_factory
+from bot.cxlog.models import Turn
+from bot.cxlog.store import CXStore
+from tests.review.harness import create_users, review_settings, running_review_app
+from tests.support.full_stack import FullStack
+
+pytestmark = pytest.mark.slow
+
+RUN = uuid.uuid4().hex[:8]
+# sender → what the customer types; "(agent)" lines are appended as the agent inbox would.
+SCRIPTS = {
+    "gts-track": ["where is my order 10001", "alex.kim@example.com"],
+    "gts-oos": ["what's the weather tomorrow", "bye"],
+    "gts-human": ["i want to talk to a human", "hello? my parcel is broken", "(agent)", "bye"],
+    "gts-abandon-1": ["where is my order"],
+    "gts-abandon-2": ["where is my order 10001"],
+}
+# The hand count: (outcome, customer messages, not understood, to agent, end, handoff reasons).
+EXPECTED = {
+    "gts-track": ("resolved", 2, 0, 0, "silence", []),
+    "gts-oos": ("unresolved", 2, 1, 0, "goodbye", []),
+    "gts-human": ("handed_off", 3, 0, 1, "goodbye", ["customer_request"]),
+    "gts-abandon-1": ("abandoned", 1, 0, 0, "silence", []),
+    "gts-abandon-2": ("abandoned", 1, 0, 0, "silence", []),
+}
+
+
+@pytest.fixture(scope="module")
+def stack(
+    trained_model: Path, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FullStack]:
+    running = FullStack(trained_model, tmp_path_factory.mktemp("ground-truth"), server_logs)
+    yield running
+    running.stop()
+
+
+def append_events(stack: FullStack, sender: str, events: list[dict]) -> None:
+    url = stack.rasa.health_url.replace("/status", f"/conversations/{sender}/tracker/events")
+    request = urllib.request.Request(
+        url, json.dumps(events).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+
+
+def play(stack: FullStack, sender: str, lines: list[str]) -> None:
+    for line in lines:
+        if line == "(agent)":
+            now = time.time()
+            append_events(
+                stack,
+                sender,
+                [
+                    {
+                        "event": "bot",
+                        "text": "Sorry about that, a new parcel leaves today.",
+                        "timestamp": now,
+                        "metadata": {"handoff_agent": "dana"},
+                    },
+                    {"event": "bot", "text": "You're back with the assistant.", "timestamp": now},
+                    {"event": "resume", "timestamp": now},
+                ],
+            )
+        else:
+            stack.say(sender, line)
+
+
+async def wait_until_logged(database_url: str, messages: int) -> None:
+    """The broker writes in the background: wait for every customer message."""
+    engine = create_engine(database_url)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            async with session_factory(engine)() as session:
+                query = select(func.count()).select_from(Turn).where(Turn.user_text.is_not(None))
+                if await session.scalar(query) == messages:
+                    return
+            assert time.monotonic() < deadline, "the CX log never caught up"
+            await asyncio.sleep(0.3)
+    finally:
+        await engine.dispose()
+
+
+async def test_real_conversations_match_the_hand_count(stack: FullStack) -> None:
+    senders = {name: f"{name}-{RUN}" for name in SCRIPTS}
+    for name, lines in SCRIPTS.items():
+        await asyncio.to_thread(play, stack, senders[name], lines)
+    database_url = f"sqlite+aiosqlite:///{stack.cx_path}"
+    await wait_until_logged(database_url, messages=9)
+    store = CXStore.from_url(database_url, abandon_minutes=30)
+    try:
+        await store.sweep_abandoned(datetime.now(UTC) + timedelta(minutes=31))
+    finally:
+        await store.close()
+    await create_users(database_url)
+
+    async with running_review_app(review_settings(database_url)) as new_browser:
+        lead = new_browser()
+        await lead.login("viewer")
+        listing = (await lead.get("/api/conversations?limit=200")).json()["conversations"]
+        by_sender = {item["sender_id"]: item for item in listing}
+        for name, expected in EXPECTED.items():
+            got = by_sender[senders[name]]
+            detail = (await lead.get(f"/api/conversations/{got['id']}")).json()
+            found = (
+                got["outcome"],
+                got["customer_messages"],
+                got["fallback_messages"],
+                got["messages_to_agent"],
+                got["end_reason"],
+                [handoff["reason"] for handoff in detail["handoffs"]],
+            )
+            assert found == expected, name
+            assert got["channel"] == "rest" and got["customer_id"] is None
+        human = (
+            await lead.get(f"/api/conversations/{by_sender[senders['gts-human']]['id']}")
+        ).json()
+        assert human["handoffs"][0]["accepted_by"] == "dana"
+        assert human["handoffs"][0]["reason_text"] == "Customer asked for a person"
+        assert any(turn["agent_texts"] for turn in human["turns"])
+
+        today = datetime.now(UTC).date().isoformat()
+        data = (await lead.get(f"/api/dashboard?from={today}&to={today}")).json()
+        assert data["conversations"] == 5
+        assert data["outcomes"] == {
+            "resolved": 1,
+            "handed_off": 1,
+            "abandoned": 2,
+            "unresolved": 1,
+            "open": 0,
+        }
+        assert data["resolution_rate"] == pytest.approx(1 / 5)
+        assert data["containment_rate"] == pytest.approx(4 / 5)
+        assert data["handoff_rate"] == pytest.approx(1 / 5)
+        assert data["abandonment_rate"] == pytest.approx(2 / 5)
+        assert data["customer_messages"] == 9
+        assert data["not_understood"] == {
+            "messages": 1,
+            "handled_messages": 8,
+            "message_rate": pytest.approx(1 / 8),
+            "conversations": 1,
+            "conversation_rate": pytest.approx(1 / 5),
+        }
