@@ -62,6 +62,10 @@ class ActionSettings:
     backend_circuit_cooldown_s: float = 30.0
     # HMAC secret of the signed customer tokens the host site hands to the widget.
     widget_token_secret: str = ""
+    # The action server itself: its interface and the secret Rasa sends as a bearer token.
+    server_host: str = "127.0.0.1"
+    server_port: int = 5055
+    server_token: str = ""
 
 
 def load_settings() -> ActionSettings:
@@ -78,6 +82,9 @@ def load_settings() -> ActionSettings:
         backend_circuit_threshold=_whole("BACKEND_CIRCUIT_THRESHOLD", 5, minimum=1),
         backend_circuit_cooldown_s=_seconds("BACKEND_CIRCUIT_COOLDOWN", 30.0, zero_allowed=True),
         widget_token_secret=_text("WIDGET_TOKEN_SECRET", ""),
+        server_host=host,
+        server_port=_whole("ACTION_PORT", 5055, minimum=1),
+        server_token=_text("ACTION_SERVER_TOKEN", ""),
     )
 
 
