@@ -19,9 +19,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 
-def refuse_large_bodies(app: Sanic) -> None:
-    """Enforce the app's ``REQUEST_MAX_SIZE`` (``SANIC_REQUEST_MAX_SIZE``) with a JSON 413."""
-    limit = int(app.config.REQUEST_MAX_SIZE)
+def refuse_large_bodies(app: Sanic, limit: int) -> None:
+    """Answer bodies over ``limit`` bytes with a JSON 413 on every route of ``app``."""
     # Sanic's own ceiling now only bounds what it discards after the answer: unlimited.
     app.config.REQUEST_MAX_SIZE = float("inf")
 

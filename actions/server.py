@@ -46,7 +46,7 @@ def require_token(app: Sanic, token: str) -> None:
         )
 
 
-def build_app(actions_package: str, token: str) -> Sanic:
+def build_app(actions_package: str, token: str, max_body_bytes: int) -> Sanic:
     """rasa_sdk's app without CORS (only Rasa calls it), behind the token and the body limit."""
     if not token:
         raise SystemExit(
@@ -55,7 +55,7 @@ def build_app(actions_package: str, token: str) -> Sanic:
         )
     app = create_app(actions_package, cors_origins=None)
     require_token(app, token)
-    refuse_large_bodies(app)
+    refuse_large_bodies(app, max_body_bytes)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     return app
 
@@ -69,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     utils.configure_colored_logging(args.loglevel)
     utils.update_sanic_log_level()
-    app = build_app(args.actions, settings.server_token)
+    app = build_app(args.actions, settings.server_token, settings.max_body_bytes)
     logger.info("action server on http://%s:%s", settings.server_host, args.port)
     app.run(settings.server_host, args.port, workers=utils.number_of_sanic_workers())
 

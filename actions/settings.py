@@ -66,6 +66,7 @@ class ActionSettings:
     server_host: str = "127.0.0.1"
     server_port: int = 5055
     server_token: str = ""
+    max_body_bytes: int = 1024 * 1024  # larger requests get a JSON 413
 
 
 def load_settings() -> ActionSettings:
@@ -85,6 +86,7 @@ def load_settings() -> ActionSettings:
         server_host=host,
         server_port=_whole("ACTION_PORT", 5055, minimum=1),
         server_token=_text("ACTION_SERVER_TOKEN", ""),
+        max_body_bytes=_whole("SANIC_REQUEST_MAX_SIZE", 1024 * 1024, minimum=1),
     )
 
 

@@ -102,6 +102,8 @@ class Settings:
     rasa_api_url: str = "http://127.0.0.1:5005"
     # Browser origins Rasa answers with CORS headers (default none: the widget uses the gateway).
     rasa_cors_origins: tuple[str, ...] = ()
+    # Largest request body Rasa accepts on any route (bigger: a JSON 413).
+    rasa_max_body_bytes: int = 1024 * 1024
     nlu_gate_margin: float = 0.02
     # Scale-out profile: node ports behind the nginx balancer (which listens on the ports above).
     scale_rasa_ports: tuple[int, ...] = (5006, 5007)
@@ -185,6 +187,7 @@ def load_settings() -> Settings:
         rasa_auth_token=_env("RASA_AUTH_TOKEN", ""),
         rasa_api_url=_env("RASA_API_URL", f"http://{host}:{_env_int('RASA_PORT', 5005)}"),
         rasa_cors_origins=_env_list("RASA_CORS_ORIGINS", ()),
+        rasa_max_body_bytes=_env_int("SANIC_REQUEST_MAX_SIZE", 1024 * 1024),
         nlu_gate_margin=float(_env("NLU_GATE_MARGIN", "0.02")),
         scale_rasa_ports=_env_ports("SCALE_RASA_PORTS", (5006, 5007)),
         scale_action_ports=_env_ports("SCALE_ACTION_PORTS", (5056, 5057)),

@@ -23,6 +23,7 @@ from sanic.response import HTTPResponse
 from actions.body_limit import refuse_large_bodies
 from bot.channels.rate_limit import TokenBucketLimiter
 from bot.channels.validation import InputLimits, InvalidChatRequest, parse_chat_request
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class GuardedRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         # The one Sanic app of a Rasa process: every route of it (API and channels) answers
         # oversized bodies with a JSON 413 instead of a reset.
-        refuse_large_bodies(Sanic.get_app())
+        refuse_large_bodies(Sanic.get_app(), load_settings().rasa_max_body_bytes)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,11 +33,12 @@ from tests.support.processes import (
     ServerProcess,
     api_url,
 )
-from tests.widget.stack import BACKEND_TOKEN, Review, start_review
+from tests.widget.stack import AGENT, BACKEND_TOKEN, Review, signed_in, start_review
 
 pytestmark = pytest.mark.slow
 
 TEN_MB = 10 * 1024 * 1024
+FORM = "application/x-www-form-urlencoded"
 VICTIM = "C1001"  # seeded: Alex Kim, order 10001 shipped with UPS tracking 1Z999AA10123456784
 VICTIM_NAME, VICTIM_TRACKING = "Alex", "1Z999AA10123456784"
 
@@ -223,7 +224,9 @@ def test_the_right_secret_runs_the_action(stack: FullStack) -> None:
         timeout=30,
     )
     assert reply.status_code == 200, reply.text
-    assert "10001" in json.dumps(reply.json()["responses"])
+    responses = reply.json()["responses"]
+    assert responses[0]["response"] == "utter_greet_customer"
+    assert any(r.get("number") for r in responses)  # the victim's latest order, from the backend
     assert backend_lookups(stack) > before
 
 
@@ -251,7 +254,7 @@ def test_servers_listen_on_loopback_only(stack: FullStack, server: str) -> None:
 # --- oversized bodies ----------------------------------------------------------------------------
 
 
-def post_raw(url: str, size: int, chunked: bool, headers: dict[str, str]) -> tuple[int, dict]:
+def post_raw(url: str, size: int, chunked: bool, headers: dict[str, str]) -> tuple[int, bytes]:
     """POST ``size`` bytes with http.client (which sends it all, then reads the answer)."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
@@ -265,7 +268,7 @@ def post_raw(url: str, size: int, chunked: bool, headers: dict[str, str]) -> tup
         else:
             connection.request("POST", target, body, all_headers)
         response = connection.getresponse()
-        return response.status, json.loads(response.read())
+        return response.status, response.read()
     finally:
         connection.close()
 
@@ -288,20 +291,34 @@ def test_ten_megabytes_get_a_json_413_not_a_reset(
         headers = {"Authorization": f"Bearer {BACKEND_TOKEN}"}
     status, body = post_raw(root + path, TEN_MB, chunked, headers)
     assert status == 413, body
-    assert body["error"]
+    assert json.loads(body)["error"]
 
 
-def test_ten_megabytes_to_the_review_app_get_a_json_413(review: Review) -> None:
-    for chunked in (False, True):
-        status, body = post_raw(review.url + "/login", TEN_MB, chunked, {})
-        assert status == 413, body
-        assert body["error"]
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_ten_megabytes_to_the_review_app_get_a_json_413(
+    review: Review, chunked: bool
+) -> None:
+    """A signed-in agent's form post to the API (bodies are read after the login check)."""
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for _ in range(TEN_MB // 65536):
+            yield b"x" * 65536
+
+    session = await signed_in(review.url, AGENT)
+    try:
+        body = pieces() if chunked else b"x" * TEN_MB
+        url, form = f"{review.url}/api/nlu/labels", {"Content-Type": FORM}
+        async with session.post(url, data=body, headers=form) as reply:
+            assert reply.status == 413, await reply.text()
+            assert (await reply.json())["error"]
+    finally:
+        await session.close()
 
 
 def test_without_the_secret_a_huge_body_is_refused_cleanly(stack: FullStack) -> None:
     """No key: 401 before the body matters, still an answer rather than a reset."""
     status, body = post_raw(base(stack.actions) + "/webhook", TEN_MB, False, {})
-    assert (status, body["error"]) == (401, "unauthorized")
+    assert (status, json.loads(body)["error"]) == (401, "unauthorized")
 
 
 # --- the widget -----------------------------------------------------------------------------------
