@@ -23,6 +23,8 @@ export SCALE_ACTION_PORT_A ?= 5056
 export SCALE_ACTION_PORT_B ?= 5057
 export SCALE_RASA_PORTS ?= $(SCALE_RASA_PORT_A),$(SCALE_RASA_PORT_B)
 export SCALE_ACTION_PORTS ?= $(SCALE_ACTION_PORT_A),$(SCALE_ACTION_PORT_B)
+# nginx's loopback-only listener for Rasa's HTTP API (the public one serves the channels only)
+export SCALE_RASA_API_PORT ?= 5008
 export PG_HOST ?= 127.0.0.1
 export PG_PORT ?= 5432
 export PG_DATABASE ?= test
@@ -57,7 +59,9 @@ run-scale: train
 	@$(PY) -m bot prepare
 	@$(PY) -m bot scale nginx-conf
 	@echo "run-scale: two Rasa nodes + two action servers behind nginx on :$(RASA_PORT)/:$(ACTION_PORT)"
-	@exec $(VENV)/bin/honcho --no-colour start -f Procfile.scale
+	@exec env CX_DATABASE_URL=$${CX_DATABASE_URL:-postgresql+asyncpg://$(PG_USER)@$(PG_HOST):$(PG_PORT)/$(PG_DATABASE)} \
+		RASA_API_URL=$${RASA_API_URL:-http://127.0.0.1:$(SCALE_RASA_API_PORT)} \
+		$(VENV)/bin/honcho --no-colour start -f Procfile.scale
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -69,6 +69,11 @@ class ActionSettings:
     widget_token_secret: str = ""
     # How customers reach the shop besides this chat (told when no agent can take a handoff).
     shop_contact_channels: str = DEFAULT_CONTACT_CHANNELS
+    # The action server itself: its interface and the secret Rasa sends as a bearer token.
+    server_host: str = "127.0.0.1"
+    server_port: int = 5055
+    server_token: str = ""
+    max_body_bytes: int = 1024 * 1024  # larger requests get a JSON 413
 
 
 def load_settings() -> ActionSettings:
@@ -87,6 +92,10 @@ def load_settings() -> ActionSettings:
         widget_token_secret=_text("WIDGET_TOKEN_SECRET", ""),
         shop_contact_channels=_text("SHOP_CONTACT_CHANNELS", "").strip()
         or DEFAULT_CONTACT_CHANNELS,
+        server_host=host,
+        server_port=_whole("ACTION_PORT", 5055, minimum=1),
+        server_token=_text("ACTION_SERVER_TOKEN", ""),
+        max_body_bytes=_whole("SANIC_REQUEST_MAX_SIZE", 1024 * 1024, minimum=1),
     )
 
 

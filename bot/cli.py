@@ -51,6 +51,7 @@ def _scale_nginx_conf(args: argparse.Namespace) -> int:
         action_port=settings.action_port,
         rasa_ports=settings.scale_rasa_ports,
         action_ports=settings.scale_action_ports,
+        rasa_api_port=settings.scale_rasa_api_port,
     )
     print(write_nginx_conf(layout, settings.var_dir / "scale"))
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import aiohttp
 
@@ -25,10 +26,10 @@ class Service:
 def services(settings: Settings) -> list[Service]:
     """The services ``make run`` starts, with the URL that proves each one is up."""
     host = settings.host
+    # Rasa's /status needs the API token: a wrong one keeps "rasa" from counting as ready.
+    rasa_status = f"{settings.rasa_api_url}/status?{urlencode({'token': settings.rasa_auth_token})}"
     return [
-        Service(
-            "rasa", f"{settings.rasa_url}/status", f"{settings.rasa_url}/webhooks/rest/webhook"
-        ),
+        Service("rasa", rasa_status, f"{settings.rasa_url}/webhooks/rest/webhook"),
         Service(
             "actions",
             f"http://{host}:{settings.action_port}/health",
@@ -55,7 +56,7 @@ def services(settings: Settings) -> list[Service]:
 async def _is_up(session: aiohttp.ClientSession, url: str) -> bool:
     try:
         async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as response:
-            return response.status < 500
+            return response.status < 400
     except (TimeoutError, aiohttp.ClientError):
         return False
 

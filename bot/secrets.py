@@ -9,7 +9,13 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-GENERATED_KEYS = ("BACKEND_TOKEN", "REVIEW_SECRET_KEY", "WIDGET_TOKEN_SECRET")
+GENERATED_KEYS = (
+    "BACKEND_TOKEN",
+    "REVIEW_SECRET_KEY",
+    "WIDGET_TOKEN_SECRET",
+    "RASA_AUTH_TOKEN",
+    "ACTION_SERVER_TOKEN",
+)
 
 
 def read_env_file(path: Path) -> dict[str, str]:

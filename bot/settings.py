@@ -117,14 +117,23 @@ class Settings:
     project_dir: Path = PROJECT_ROOT  # the Rasa project the learning loop exports into
     rasa_node_urls: tuple[str, ...] = ()
     rasa_auth_token: str = ""
+    # Rasa's HTTP API for the project's own services (the review app's widget gateway and inbox);
+    # in the scale-out profile nginx's internal listener, since the public one serves channels only.
+    rasa_api_url: str = "http://127.0.0.1:5005"
+    # Browser origins Rasa answers with CORS headers (default none: the widget uses the gateway).
+    rasa_cors_origins: tuple[str, ...] = ()
+    # Largest request body Rasa accepts on any route (bigger: a JSON 413).
+    rasa_max_body_bytes: int = 1024 * 1024
     nlu_gate_margin: float = 0.02
     # Scale-out profile: node ports behind the nginx balancer (which listens on the ports above).
     scale_rasa_ports: tuple[int, ...] = (5006, 5007)
     scale_action_ports: tuple[int, ...] = (5056, 5057)
+    scale_rasa_api_port: int = 5008  # nginx's loopback-only listener for Rasa's HTTP API
     # Widget customer tokens signed by the host site (bot/widget).
     widget_token_secret: str = ""
-    # Pages allowed to open the widget's websocket ("*" = any site may embed the widget).
-    widget_allowed_origins: tuple[str, ...] = ("*",)
+    # Pages allowed to open the widget's websocket (default: the review app's own pages; "*" =
+    # any site, only when set explicitly).
+    widget_allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
     # New widget connections per client IP (offices share one IP; reconnect storms after a restart).
     widget_connects_per_minute: int = 120
     # Live human handoff (bot/handoff): when agents work, e.g. "mon-fri 09:00-17:00".
@@ -138,17 +147,24 @@ class Settings:
     @property
     def rasa_nodes(self) -> list[str]:
         """Every Rasa server to load a promoted model into (default: the one of ``make run``)."""
-        return list(self.rasa_node_urls) or [self.rasa_url]
+        return list(self.rasa_node_urls) or [self.rasa_api_url]
 
     @property
     def action_server_url(self) -> str:
         return f"http://{self.host}:{self.action_port}/webhook"
 
 
+def _widget_origins(host: str, review_port: int) -> tuple[str, ...]:
+    """The review app's own pages (the demo shop) unless WIDGET_ALLOWED_ORIGINS names others."""
+    own = dict.fromkeys(f"http://{name}:{review_port}" for name in (host, "127.0.0.1", "localhost"))
+    return _env_list("WIDGET_ALLOWED_ORIGINS", tuple(own))
+
+
 def load_settings() -> Settings:
     """Read the environment once; raise ``ValueError`` naming the variable that is malformed."""
+    host = _env("BOT_HOST", "127.0.0.1")
     return Settings(
-        host=_env("BOT_HOST", "127.0.0.1"),
+        host=host,
         rasa_port=_env_int("RASA_PORT", 5005),
         action_port=_env_int("ACTION_PORT", 5055),
         backend_port=_env_int("BACKEND_PORT", 8001),
@@ -183,14 +199,18 @@ def load_settings() -> Settings:
         rabbitmq_queue=_env("RABBITMQ_QUEUE", "cx_events"),
         review_secret_key=_env("REVIEW_SECRET_KEY", ""),
         widget_token_secret=_env("WIDGET_TOKEN_SECRET", ""),
-        widget_allowed_origins=_env_list("WIDGET_ALLOWED_ORIGINS", ("*",)),
+        widget_allowed_origins=_widget_origins(host, _env_int("REVIEW_PORT", 8000)),
         widget_connects_per_minute=_env_int("WIDGET_CONNECTS_PER_MINUTE", 120),
         handoff_hours=_env("HANDOFF_HOURS", "always"),
         handoff_timezone=_env("HANDOFF_TIMEZONE", "UTC"),
         project_dir=Path(_env("BOT_PROJECT_DIR", str(PROJECT_ROOT))),
         rasa_node_urls=_env_list("RASA_NODE_URLS", ()),
         rasa_auth_token=_env("RASA_AUTH_TOKEN", ""),
+        rasa_api_url=_env("RASA_API_URL", f"http://{host}:{_env_int('RASA_PORT', 5005)}"),
+        rasa_cors_origins=_env_list("RASA_CORS_ORIGINS", ()),
+        rasa_max_body_bytes=_env_int("SANIC_REQUEST_MAX_SIZE", 1024 * 1024),
         nlu_gate_margin=float(_env("NLU_GATE_MARGIN", "0.02")),
         scale_rasa_ports=_env_ports("SCALE_RASA_PORTS", (5006, 5007)),
         scale_action_ports=_env_ports("SCALE_ACTION_PORTS", (5056, 5057)),
+        scale_rasa_api_port=_env_int("SCALE_RASA_API_PORT", 5008),
     )

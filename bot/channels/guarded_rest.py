@@ -16,12 +16,14 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.body_limit import refuse_large_bodies
 from bot.channels.rate_limit import TokenBucketLimiter
 from bot.channels.validation import InputLimits, InvalidChatRequest, parse_chat_request
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,9 @@ class GuardedRestInput(RestInput):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        # The one Sanic app of a Rasa process: every route of it (API and channels) answers
+        # oversized bodies with a JSON 413 instead of a reset.
+        refuse_large_bodies(Sanic.get_app(), load_settings().rasa_max_body_bytes)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -23,6 +23,7 @@ class BalancerLayout:
     action_port: int
     rasa_ports: tuple[int, ...]
     action_ports: tuple[int, ...]
+    rasa_api_port: int  # loopback-only listener for Rasa's HTTP API
 
 
 def render_nginx_conf(layout: BalancerLayout, run_dir: Path, access_log: Path) -> str:
@@ -35,6 +36,7 @@ def render_nginx_conf(layout: BalancerLayout, run_dir: Path, access_log: Path) -
         rasa_port=layout.rasa_port,
         action_port=layout.action_port,
         rasa_ports=layout.rasa_ports,
+        rasa_api_port=layout.rasa_api_port,
         action_ports=layout.action_ports,
         run_dir=run_dir,
         access_log=access_log,

@@ -22,9 +22,11 @@ class RasaUnavailable(Exception):
 class RasaClient:
     """Async calls to Rasa's REST channel and HTTP API over one shared aiohttp session."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str = "") -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
+        # Rasa's API checks ``?token=`` (RASA_AUTH_TOKEN); its REST channel ignores it.
+        self.auth = {"token": token} if token else {}
 
     def _conversation_url(self, sender_id: str, suffix: str) -> str:
         return f"{self.base_url}/conversations/{quote(sender_id, safe='')}/{suffix}"
@@ -57,14 +59,15 @@ class RasaClient:
         """The conversation's state (``paused``, ``slots``) and, if asked, all its events."""
         verbosity = "AFTER_RESTART" if with_events else "NONE"
         url = self._conversation_url(sender_id, "tracker")
-        return await self._json("GET", url, API_TIMEOUT, params={"include_events": verbosity})
+        params = {"include_events": verbosity, **self.auth}
+        return await self._json("GET", url, API_TIMEOUT, params=params)
 
     async def trigger_intent(self, sender_id: str, intent: str) -> list[dict[str, Any]]:
         """Run the bot as if the customer had said ``intent``; returns the bot's messages."""
         url = self._conversation_url(sender_id, "trigger_intent")
         body = {"name": intent}
         reply = await self._json(
-            "POST", url, TURN_TIMEOUT, json=body, params={"include_events": "NONE"}
+            "POST", url, TURN_TIMEOUT, json=body, params={"include_events": "NONE", **self.auth}
         )
         messages = reply.get("messages") if isinstance(reply, dict) else None
         return messages if isinstance(messages, list) else []
@@ -72,4 +75,5 @@ class RasaClient:
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         """Record events (agent messages, ``resume``) so the transcript and CX log see them."""
         url = self._conversation_url(sender_id, "tracker/events")
-        await self._json("POST", url, API_TIMEOUT, json=events, params={"include_events": "NONE"})
+        params = {"include_events": "NONE", **self.auth}
+        await self._json("POST", url, API_TIMEOUT, json=events, params=params)

@@ -7,6 +7,7 @@ service, all opened and closed with the app.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from bot.widget.demo import demo_page
 from bot.widget.gateway import WidgetGateway
 from bot.widget.rasa_client import RasaClient
 
+logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -40,7 +42,7 @@ class LiveChat:
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
-        rasa = RasaClient(self._session, self.settings.rasa_url)
+        rasa = RasaClient(self._session, self.settings.rasa_api_url, self.settings.rasa_auth_token)
         self.handoff = HandoffService(rasa, self.customers, self.agents, self.hours)
         self.gateway = WidgetGateway(
             rasa,
@@ -69,6 +71,11 @@ async def _widget_socket(request: web.Request) -> web.WebSocketResponse:
 
 def setup_widget(app: web.Application, settings: Settings) -> None:
     """Register ``/widget/*`` (script, styles, websocket) and ``/demo``, all without login."""
+    if "*" in settings.widget_allowed_origins:
+        logger.warning(
+            "WIDGET_ALLOWED_ORIGINS is '*': any website may embed the widget and chat as its "
+            "visitors; list the shop's origins instead"
+        )
     live_chat = LiveChat(settings, parse_hours(settings.handoff_hours, settings.handoff_timezone))
     app[LIVE_CHAT] = live_chat
 

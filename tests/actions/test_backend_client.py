@@ -34,7 +34,13 @@ from actions.backend import (
 from actions.settings import ActionSettings, load_settings
 from tests.actions.conftest import RunningBackend
 from tests.actions.fault_servers import FaultyBackend
-from tests.support.processes import VENV_BIN, ServerProcess, free_port
+from tests.support.processes import (
+    ACTION_SERVER_TOKEN,
+    SERVER_TOKENS,
+    VENV_BIN,
+    ServerProcess,
+    free_port,
+)
 
 ALEX = {"email": "alex.kim@example.com"}
 SAM = {"email": "sam.lee@example.com"}
@@ -533,8 +539,9 @@ def test_the_action_server_closes_the_client_when_it_stops(
         "PYTHONPATH": str(tmp_path),
         "BACKEND_URL": reference_backend.url,
         "BACKEND_TOKEN": reference_backend.token,
+        **SERVER_TOKENS,
     }
-    command = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "probe_actions"]
+    command = [str(VENV_BIN / "python"), "-m", "actions.server", "--actions", "probe_actions"]
     server = ServerProcess(
         f"probe-actions-{port}",
         [*command, "--port", str(port)],
@@ -548,7 +555,10 @@ def test_the_action_server_closes_the_client_when_it_stops(
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/webhook",
             data=json.dumps({**call, "sender_id": "probe", "version": "3.6.2"}).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {ACTION_SERVER_TOKEN}",
+            },
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             assert json.load(response)["responses"][0]["text"] == "ok"

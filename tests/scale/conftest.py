@@ -34,7 +34,8 @@ RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 @dataclass
 class ScaleStack:
     nodes: list[ServerProcess]
-    balancer_url: str
+    balancer_url: str  # the public listener: customer channels only
+    api_url: str  # the loopback listener for Rasa's HTTP API
     access_log: Path
     env: dict[str, str]
 
@@ -91,7 +92,7 @@ def scale_stack(
 ) -> Iterator[ScaleStack]:
     """nginx → two Rasa nodes (shared Postgres tracker, Redis locks) → nginx → two action servers"""
     logs = tmp_path_factory.mktemp("scale-logs")
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, rasa_api_port = free_port(), free_port(), free_port()
     rasa_ports, action_ports = (free_port(), free_port()), (free_port(), free_port())
     env = {
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
@@ -110,17 +111,25 @@ def scale_stack(
         "RABBITMQ_PASSWORD": "guest",
         "RABBITMQ_QUEUE": rabbit_queue,
     }
-    layout = BalancerLayout("127.0.0.1", rasa_port, action_port, rasa_ports, action_ports)
+    layout = BalancerLayout(
+        "127.0.0.1", rasa_port, action_port, rasa_ports, action_ports, rasa_api_port
+    )
     nginx_conf = write_nginx_conf(layout, logs / "nginx")
     endpoints = PROJECT_ROOT / "endpoints.scale.yml"
     actions = [action_server(p, logs, env, f"actions-{p}") for p in action_ports]
     nodes = [rasa_server(p, trained_model, endpoints, logs, env, f"rasa-{p}") for p in rasa_ports]
     balancer = ServerProcess(
         "nginx", ["/usr/sbin/nginx", "-c", str(nginx_conf)],
-        f"http://127.0.0.1:{rasa_port}/status", logs,
+        f"http://127.0.0.1:{rasa_port}/webhooks/rest/", logs,
     )  # fmt: skip
     servers = start_all([*actions, *nodes])
     balancer.start(timeout_s=30)
-    yield ScaleStack(nodes, f"http://127.0.0.1:{rasa_port}", nginx_conf.parent / "access.log", env)
+    yield ScaleStack(
+        nodes,
+        f"http://127.0.0.1:{rasa_port}",
+        f"http://127.0.0.1:{rasa_api_port}",
+        nginx_conf.parent / "access.log",
+        env,
+    )
     for server in [balancer, *servers]:
         server.stop()

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from tests.scale.conftest import ScaleStack
+from tests.support.processes import RASA_AUTH_TOKEN
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +23,8 @@ async def say(session: aiohttp.ClientSession, base_url: str, sender: str, text: 
 
 
 async def tracker_events(session: aiohttp.ClientSession, base_url: str, sender: str) -> list[dict]:
-    async with session.get(f"{base_url}/conversations/{sender}/tracker") as response:
+    url = f"{base_url}/conversations/{sender}/tracker"
+    async with session.get(url, params={"token": RASA_AUTH_TOKEN}) as response:
         assert response.status == 200, await response.text()
         return (await response.json())["events"]
 
@@ -77,7 +79,7 @@ async def test_balancer_spreads_one_conversation_over_both_nodes(scale_stack: Sc
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         for text in ["hi", "tell me a joke", "hello", "bye"]:
             assert await say(session, scale_stack.balancer_url, sender, text)
-        events = await tracker_events(session, scale_stack.balancer_url, sender)
+        events = await tracker_events(session, scale_stack.api_url, sender)
     assert user_texts(events) == ["hi", "tell me a joke", "hello", "bye"]
     log = scale_stack.access_log.read_text()
     pattern = r'"POST /webhooks/rest/webhook[^"]*" 200 upstream=(\S+)'

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests  # test-side HTTP client only; the product itself uses aiohttp
 
-from tests.support.processes import ServerProcess
+from tests.support.processes import ServerProcess, api_url
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +18,7 @@ def webhook(rasa: ServerProcess) -> str:
 
 
 def user_events(rasa: ServerProcess, sender: str) -> list[dict]:
-    url = rasa.health_url.replace("/status", f"/conversations/{sender}/tracker")
+    url = api_url(rasa, f"/conversations/{sender}/tracker")
     events = requests.get(url, timeout=30).json().get("events") or []
     return [event for event in events if event["event"] == "user"]
 

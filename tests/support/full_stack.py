@@ -34,7 +34,7 @@ class FullStack:
         self.credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
         self.cx_path = directory / "cx.db"
         self.rasa_port = free_port()
-        self.rasa = self.new_rasa().start()
+        self.rasa = self.new_rasa().start(timeout_s=600)  # a loaded machine loads models slowly
 
     def new_actions(self) -> ServerProcess:
         env = {"BACKEND_URL": self.api_url, "BACKEND_TOKEN": BACKEND_TOKEN}

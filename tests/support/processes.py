@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,10 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+# The keys `make run` generates into .env; the test servers get these fixed ones.
+RASA_AUTH_TOKEN = "tests-rasa-api-token-8d2f41"
+ACTION_SERVER_TOKEN = "tests-action-server-token-3b9e07"
+SERVER_TOKENS = {"RASA_AUTH_TOKEN": RASA_AUTH_TOKEN, "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN}
 
 
 def free_port() -> int:
@@ -117,14 +122,20 @@ class ServerProcess:
 def action_server(
     port: int, log_dir: Path, env: dict[str, str] | None = None, name: str = "actions"
 ) -> ServerProcess:
-    python = str(VENV_BIN / "python")
-    command = [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    """``python -m actions.server`` as the Procfile starts it, with the test secret."""
+    command = [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(port)]
+    env = {"BOT_HOST": "127.0.0.1", **SERVER_TOKENS, **(env or {})}
     return ServerProcess(name, command, f"http://127.0.0.1:{port}/health", log_dir, env)
 
 
 def write_endpoints(directory: Path, action_url: str, overrides: dict | None = None) -> Path:
     """A copy of endpoints.yml with a private tracker database and the given action server."""
-    text = (PROJECT_ROOT / "endpoints.yml").read_text().replace("${ACTION_SERVER_URL}", action_url)
+    text = (
+        (PROJECT_ROOT / "endpoints.yml")
+        .read_text()
+        .replace("${ACTION_SERVER_URL}", action_url)
+        .replace("${ACTION_SERVER_TOKEN}", ACTION_SERVER_TOKEN)
+    )
     config = yaml.safe_load(text)
     tracker_db = str(directory / "tracker.db")
     config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": tracker_db}
@@ -143,13 +154,23 @@ def rasa_server(
     name: str = "rasa",
     credentials: Path = PROJECT_ROOT / "credentials.yml",
 ) -> ServerProcess:
+    """``python -m bot.rasa_server`` as the Procfile starts it: API behind the test token.
+
+    Its health URL (``/status``) answers 401 without the token, which still proves it is up.
+    """
     command = [
-        str(VENV_BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
+        str(VENV_BIN / "python"), "-m", "bot.rasa_server", "--interface", "127.0.0.1",
         "--port", str(port), "--model", str(model), "--endpoints", str(endpoints),
         "--credentials", str(credentials),
     ]  # fmt: skip
-    env = {"SANIC_REQUEST_MAX_SIZE": "1048576", **(env or {})}
+    env = {"SANIC_REQUEST_MAX_SIZE": "1048576", **SERVER_TOKENS, **(env or {})}
     return ServerProcess(name, command, f"http://127.0.0.1:{port}/status", log_dir, env)
+
+
+def api_url(rasa: ServerProcess, path: str, **params: str) -> str:
+    """A URL of Rasa's HTTP API with the test token (``path`` starts with a slash)."""
+    query = urllib.parse.urlencode({**params, "token": RASA_AUTH_TOKEN})
+    return rasa.health_url.removesuffix("/status") + f"{path}?{query}"
 
 
 def say(

@@ -30,7 +30,15 @@ from bot.training.commands import evaluate_candidate, gate_passed
 from bot.training.export import export
 from bot.training.inbox import create_intent, inbox_items, label, mark_turn
 from bot.training.promote import ModelStore, promote, rollback
-from tests.support.processes import ServerProcess, free_port, rasa_server, say, write_endpoints
+from tests.support.processes import (
+    RASA_AUTH_TOKEN,
+    ServerProcess,
+    api_url,
+    free_port,
+    rasa_server,
+    say,
+    write_endpoints,
+)
 from tests.training.conftest import copy_project
 
 # Three real trainings: minutes on an idle two-core machine, more when it is shared.
@@ -76,13 +84,13 @@ CONFUSING = [
 
 
 def parse(rasa: ServerProcess, text: str) -> str:
-    url = rasa.health_url.replace("/status", "/model/parse")
+    url = api_url(rasa, "/model/parse")
     reply = requests.post(url, json={"text": text}, timeout=30)
     return reply.json()["intent"]["name"]
 
 
 def user_texts(rasa: ServerProcess, sender: str) -> list[str]:
-    url = rasa.health_url.replace("/status", f"/conversations/{sender}/tracker")
+    url = api_url(rasa, f"/conversations/{sender}/tracker")
     return [
         e["text"] for e in requests.get(url, timeout=30).json()["events"] if e["event"] == "user"
     ]
@@ -174,7 +182,7 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     assert decision.new_intents == ["gift_card_balance"]
     assert gate_passed(settings, candidate)
     old_id = requests.get(rasa.health_url, timeout=10).json()["model_id"]
-    asyncio.run(promote(store, candidate, settings.rasa_nodes))
+    asyncio.run(promote(store, candidate, settings.rasa_nodes, RASA_AUTH_TOKEN))
 
     assert requests.get(rasa.health_url, timeout=10).json()["model_id"] != old_id
     assert parse(rasa, "hi, how much is left on my gift card?") == "gift_card_balance"
@@ -206,6 +214,6 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     assert decision_file["promote"] is False
 
     # Rollback restores the model from before the gift-card promotion.
-    asyncio.run(rollback(store, settings.rasa_nodes))
+    asyncio.run(rollback(store, settings.rasa_nodes, RASA_AUTH_TOKEN))
     assert requests.get(rasa.health_url, timeout=10).json()["model_id"] == old_id
     assert parse(rasa, "hi, how much is left on my gift card?") != "gift_card_balance"

@@ -19,7 +19,13 @@ from typing import Any
 
 import aiohttp
 
-from tests.support.processes import PROJECT_ROOT, VENV_BIN, ServerProcess, free_port
+from tests.support.processes import (
+    PROJECT_ROOT,
+    RASA_AUTH_TOKEN,
+    VENV_BIN,
+    ServerProcess,
+    free_port,
+)
 
 REVIEW_SECRET = "widget-tests-review-secret-0123456789"
 TOKEN_SECRET = "widget-tests-customer-token-secret"
@@ -54,25 +60,28 @@ def start_review(
     directory: Path,
     log_dir: Path,
     name: str = "review",
-    shop_origins: tuple[str, ...] = (SHOP_ORIGIN,),
+    shop_origins: tuple[str, ...] | None = (SHOP_ORIGIN,),
     **env: str,
 ) -> Review:
     """Migrate a fresh CX database, create an agent, a second agent and a viewer, then serve.
 
-    The widget may be embedded by the app's own pages and by ``shop_origins``.
+    The widget may be embedded by the app's own pages and by ``shop_origins`` (``None``: leave
+    WIDGET_ALLOWED_ORIGINS unset, i.e. the shipped default).
     """
     port = free_port()
+    origins = (f"http://127.0.0.1:{port}", *shop_origins) if shop_origins is not None else None
     settings = {
         "REVIEW_PORT": str(port),
         "RASA_PORT": rasa_url.rsplit(":", 1)[1],
         "CX_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'cx.db'}",
         "REVIEW_SECRET_KEY": REVIEW_SECRET,
         "WIDGET_TOKEN_SECRET": TOKEN_SECRET,
-        "WIDGET_ALLOWED_ORIGINS": ",".join((f"http://127.0.0.1:{port}", *shop_origins)),
+        **({"WIDGET_ALLOWED_ORIGINS": ",".join(origins)} if origins else {}),
         "HANDOFF_HOURS": "always",
         # Every test connects from 127.0.0.1; one test checks the limit itself.
         "WIDGET_CONNECTS_PER_MINUTE": "100000",
         "BACKEND_TOKEN": BACKEND_TOKEN,
+        "RASA_AUTH_TOKEN": RASA_AUTH_TOKEN,
         **env,
     }
     server = ServerProcess(
@@ -117,7 +126,7 @@ def hand_over(rasa_url: str, sender_id: str, reason: str) -> None:
         {"event": "action", "name": "action_listen"},
     ]
     request = urllib.request.Request(
-        f"{rasa_url}/conversations/{sender_id}/tracker/events",
+        f"{rasa_url}/conversations/{sender_id}/tracker/events?token={RASA_AUTH_TOKEN}",
         json.dumps(events).encode(),
         {"Content-Type": "application/json"},
     )
@@ -127,7 +136,7 @@ def hand_over(rasa_url: str, sender_id: str, reason: str) -> None:
 
 def tracker_events(rasa_url: str, sender_id: str) -> list[dict[str, Any]]:
     with urllib.request.urlopen(
-        f"{rasa_url}/conversations/{sender_id}/tracker", timeout=10
+        f"{rasa_url}/conversations/{sender_id}/tracker?token={RASA_AUTH_TOKEN}", timeout=10
     ) as response:
         return json.load(response)["events"]
 
