@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,10 +19,15 @@ from typing import Any
 
 from bot.cxlog.redaction import PII_ENTITY_KINDS, Redactor, name_digest, name_words
 
+log = logging.getLogger(__name__)
+
 FEEDBACK_SLOTS = ("csat", "nps", "feedback_comment")
 # Actions set this slot to true when they completed the customer's task (order cancelled...).
 TASK_SUCCESS_SLOT = "task_succeeded"
-SESSION_METADATA_SLOT = "session_started_metadata"
+# Set only by our own action_session_start, after it verified the host site's signed token and
+# the backend knew the customer (actions/session.py). Message metadata and Rasa's copy of it in
+# ``session_started_metadata`` are whatever the sender wrote, so a customer id there is ignored.
+CUSTOMER_ID_SLOT = "customer_id"
 KEPT_TYPES = frozenset(
     {"user", "bot", "action", "slot", "session_started", "restart", "pause", "resume"}
 )
@@ -126,6 +132,8 @@ class Sanitizer:
         digests = self.names.get(sender_id)
         intent = parse_data.get("intent") if isinstance(parse_data.get("intent"), dict) else {}
         metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        if "customer_id" in metadata:
+            log.warning("ignored an unsigned customer_id in a message's metadata")
         return {
             "text": self._text(raw.get("text"), sender_id),
             "intent": _short_id(intent.get("name"), 100),
@@ -134,7 +142,6 @@ class Sanitizer:
             "intent_ranking": _ranking(parse_data.get("intent_ranking")),
             "message_id": _short_id(raw.get("message_id")),
             "channel": _short_id(raw.get("input_channel")),
-            "customer_id": _short_id(metadata.get("customer_id")),
             "name_digests": sorted(set(learned)),
         }
 
@@ -154,6 +161,8 @@ class Sanitizer:
 
     def _bot(self, raw: dict[str, Any], sender_id: str) -> dict[str, Any]:
         metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        if "customer_id" in metadata:
+            log.warning("ignored an unsigned customer_id in a message's metadata")
         return {
             "text": self._text(raw.get("text"), sender_id),
             "utter_action": _short_id(metadata.get("utter_action"), 100),
@@ -175,8 +184,8 @@ class Sanitizer:
             return {"name": name, "value": _score(value)}
         if name == TASK_SUCCESS_SLOT:
             return {"name": name, "value": _truthy(value)}
-        if name == SESSION_METADATA_SLOT and isinstance(value, dict):
-            customer_id = _short_id(value.get("customer_id"))
+        if name == CUSTOMER_ID_SLOT:
+            customer_id = _short_id(value)
             return {"name": name, "customer_id": customer_id} if customer_id else None
         return None
 

@@ -15,6 +15,11 @@ Flags
   ``had_handoff``: ``action_handoff_to_human`` ran or Rasa paused the conversation (``pause``);
   each request is a handoff row, which a ``resume`` ends.
 
+Customer
+  Only the ``customer_id`` slot, which our own ``action_session_start`` sets after verifying the
+  host site's signed token, links a conversation to a customer (and so to their export and
+  erasure); a ``customer_id`` in message metadata is unsigned and ignored.
+
 Feedback
   Slots ``csat`` (1–5), ``nps`` (0–10) and ``feedback_comment`` (redacted) fill the conversation's
   feedback row; out-of-range ratings are ignored.
@@ -39,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.cxlog.events import SESSION_METADATA_SLOT, TASK_SUCCESS_SLOT
+from bot.cxlog.events import CUSTOMER_ID_SLOT, TASK_SUCCESS_SLOT
 from bot.cxlog.models import Conversation, Feedback, Handoff, Turn
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -162,8 +167,6 @@ def _on_user(projection: Projection, event: dict[str, Any], at: datetime, _prev:
     conversation.ended_at = None
     if event.get("channel"):
         conversation.channel = event["channel"]
-    if event.get("customer_id"):
-        conversation.customer_id = event["customer_id"]
     if intent == FALLBACK_INTENT:
         _mark_fallback(projection, turn)
     elif intent and intent not in SMALLTALK_INTENTS:
@@ -211,7 +214,7 @@ def _on_slot(projection: Projection, event: dict[str, Any], at: datetime, _prev:
         _feedback(projection, at).comment = value
     elif name == TASK_SUCCESS_SLOT and value is True:
         conversation.task_succeeded = True
-    elif name == SESSION_METADATA_SLOT and event.get("customer_id"):
+    elif name == CUSTOMER_ID_SLOT and event.get("customer_id"):
         conversation.customer_id = event["customer_id"]
 
 

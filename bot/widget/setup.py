@@ -41,7 +41,7 @@ class LiveChat:
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
-        rasa = RasaClient(self._session, self.settings.rasa_url)
+        rasa = RasaClient(self._session, self.settings.rasa_url, self.settings.rasa_auth_token)
         tickets = TicketClient(
             self._session, self.settings.backend_url, self.settings.backend_token
         )

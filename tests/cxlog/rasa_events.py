@@ -32,11 +32,17 @@ class Chat:
         self.events.append(payload)
         return payload
 
-    def session_start(self, metadata: dict[str, Any] | None = None) -> None:
-        self._add(ActionExecuted("action_session_start"), 0.0)
-        self._add(SessionStarted(), 0.001)
+    def session_start(
+        self, metadata: dict[str, Any] | None = None, verified_customer: str | None = None
+    ) -> None:
+        """Rasa copies the message metadata into ``session_started_metadata``; our
+        action_session_start sets ``customer_id`` only for a verified signed token."""
         if metadata:
-            self._add(SlotSet("session_started_metadata", metadata), 0.001)
+            self._add(SlotSet("session_started_metadata", metadata), 0.0)
+        self._add(ActionExecuted("action_session_start"), 0.001 if metadata else 0.0)
+        self._add(SessionStarted(), 0.001)
+        if verified_customer:
+            self._add(SlotSet("customer_id", verified_customer), 0.001)
         self._add(ActionExecuted("action_listen"), 0.001)
 
     def user(

@@ -48,7 +48,7 @@ def test_user_event_keeps_nlu_results_and_redacts_text_and_entities() -> None:
         {"entity": "order_id", "value": "10001"},
     ]
     assert event["intent_ranking"][0] == {"name": "inform", "confidence": 0.81}
-    assert event["customer_id"] == "C-7" and event["model_id"] == "model-1"
+    assert "customer_id" not in event and event["model_id"] == "model-1"  # unsigned: ignored
     assert event["channel"] == "rest"
     assert len(event["name_digests"]) == 1
     assert "Anna" not in json.dumps(event) and "anna@" not in json.dumps(event)
@@ -91,12 +91,13 @@ def test_unneeded_events_and_other_slots_are_dropped() -> None:
     assert events[0]["name"] == "action_session_start"
 
 
-def test_customer_id_from_session_start_metadata() -> None:
+def test_customer_id_only_from_the_verified_slot() -> None:
     chat = Chat("s1")
-    chat.session_start({"customer_id": "C-9", "token": "secret"})
+    chat.session_start({"customer_id": "C-9", "token": "secret"}, verified_customer="C-1")
     events = sanitizer().sanitize_all(chat.events)
-    slot = next(event for event in events if event["event"] == "slot")
-    assert slot == {**slot, "customer_id": "C-9"} and "value" not in slot
+    slots = [event for event in events if event["event"] == "slot"]
+    assert slots == [{**slots[0], "name": "customer_id", "customer_id": "C-1"}]
+    assert "C-9" not in json.dumps(events) and "secret" not in json.dumps(events)
 
 
 def test_malformed_payloads_are_dropped_not_raised() -> None:

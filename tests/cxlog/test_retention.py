@@ -22,7 +22,7 @@ NOW = datetime(2027, 6, 1, tzinfo=UTC)
 
 def chat_at(sender_id: str, when: datetime, customer_id: str) -> Chat:
     chat = Chat(sender_id, start=when.timestamp())
-    chat.session_start({"customer_id": customer_id})
+    chat.session_start(verified_customer=customer_id)
     chat.user("where is order #10001? I'm on +44 20 7946 0958", "track_order")
     chat.reply("action_track_order", "It ships tomorrow.")
     chat.slot("csat", 4)

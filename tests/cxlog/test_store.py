@@ -27,7 +27,7 @@ def cx_events(chat: Chat) -> list[dict]:
 
 def resolved_chat(sender_id: str = "s1") -> Chat:
     chat = Chat(sender_id)
-    chat.session_start({"customer_id": "C-1"})
+    chat.session_start({"customer_token": "signed"}, verified_customer="C-1")
     chat.user("hi, I'm at anna@example.com", "greet")
     chat.reply("utter_greet", "Hello!")
     chat.user("where is order #10001", "track_order", confidence=0.66)
