@@ -7,6 +7,7 @@ service, all opened and closed with the app.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from bot.widget.rasa_client import RasaClient
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
+logger = logging.getLogger(__name__)
+
 
 class LiveChat:
     """What the widget gateway and the agent inbox share inside one review-app process."""
@@ -41,6 +44,11 @@ class LiveChat:
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
+        if not self.settings.rasa_auth_token:
+            logger.warning(
+                "RASA_AUTH_TOKEN is not set: Rasa will see every widget customer at this app's "
+                "address, so they share one per-IP and identity-check limit"
+            )
         rasa = RasaClient(self._session, self.settings.rasa_url, self.settings.rasa_auth_token)
         tickets = TicketClient(
             self._session, self.settings.backend_url, self.settings.backend_token

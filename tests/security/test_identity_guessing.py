@@ -7,6 +7,7 @@ scale-out profile), so one test process can act as customers at several addresse
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 import uuid
@@ -32,6 +33,11 @@ RESPONSES = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses
 
 def texts(response: str) -> set[str]:
     return {variant["text"] for variant in RESPONSES[response]}
+
+
+def is_not_found(reply: str) -> bool:
+    """The not-found answer (the form then asks for the order number again)."""
+    return reply.splitlines()[0] in texts("utter_order_not_found")
 
 
 def is_cooling_off(reply: str) -> bool:
@@ -80,7 +86,7 @@ def test_twelve_guesses_in_twelve_conversations_from_two_addresses(stack: FullSt
         guess(stack, "10001", f"guess{n}@example.net", (ADDRESS_A, ADDRESS_B)[n % 2])
         for n in range(12)
     ]
-    assert all(reply in texts("utter_order_not_found") for reply in replies[:5]), replies[:5]
+    assert all(is_not_found(reply) for reply in replies[:5]), replies[:5]
     assert all(is_cooling_off(reply) for reply in replies[5:]), replies[5:]
     assert "person" in replies[5]
     # The owner's email in a thirteenth conversation: still nothing during the cooling-off.
@@ -95,9 +101,10 @@ def test_unknown_order_and_wrong_email_look_the_same(stack: FullStack) -> None:
         wrong_email.append(guess(stack, "10003", "sam.lee@example.com", f"203.0.113.{n + 1}"))
         unknown_order.append(guess(stack, "55555", "alex.kim@example.com", f"203.0.113.{n + 11}"))
     for real, unknown in zip(wrong_email[:5], unknown_order[:5], strict=True):
-        assert real in texts("utter_order_not_found") and unknown in texts("utter_order_not_found")
+        assert is_not_found(real) and is_not_found(unknown)
     assert is_cooling_off(wrong_email[5]) and is_cooling_off(unknown_order[5])
-    assert wrong_email[5] == unknown_order[5]
+    # Word for word; only the minutes left may differ, as both windows started seconds apart.
+    assert re.sub(r"\d+", "N", wrong_email[5]) == re.sub(r"\d+", "N", unknown_order[5])
 
 
 def test_forwarded_for_is_honoured_from_a_configured_proxy(stack: FullStack) -> None:

@@ -22,6 +22,10 @@ from tests.support.processes import (
 from tests.widget.stack import BACKEND_TOKEN, start_backend
 
 
+# Loading the model (torch, MiniLM) takes far longer than 180 s while other tests share the CPU.
+RASA_BOOT_TIMEOUT_S = 480.0
+
+
 class FullStack:
     """Backend + action server + Rasa, each restartable on its own port."""
 
@@ -42,7 +46,7 @@ class FullStack:
         self.credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
         self.cx_path = directory / "cx.db"
         self.rasa_port = free_port()
-        self.rasa = self.new_rasa().start()
+        self.rasa = self.new_rasa().start(RASA_BOOT_TIMEOUT_S)
 
     def new_actions(self) -> ServerProcess:
         env = {"BACKEND_URL": self.api_url, "BACKEND_TOKEN": BACKEND_TOKEN, **self.actions_env}
