@@ -1,21 +1,24 @@
 """An attacker guessing who owns an order, against real Rasa, action server and backend.
 
-Rasa here trusts ``X-Forwarded-For`` from 127.0.0.1 (``TRUSTED_PROXIES``, as nginx in the
-scale-out profile), so one test process can act as customers at several addresses. The default
-(nobody trusted) is tried on the shared ``rasa_stack``.
+Rasa here trusts ``X-Forwarded-For`` only from 127.0.0.2 (``TRUSTED_PROXIES``, standing in for
+nginx of the scale-out profile): requests sent from that source address act as customers at
+several addresses, while 127.0.0.1 is an ordinary, untrusted local caller. The default (nobody
+trusted) is tried on the shared ``rasa_stack``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-import requests  # test-side HTTP client only
 import yaml
 
 from actions.customer_token import sign_customer_token
@@ -27,6 +30,7 @@ pytestmark = pytest.mark.slow
 
 TOKEN_SECRET = "identity-tests-customer-token-secret"
 ADDRESS_A, ADDRESS_B = "198.51.100.21", "198.51.100.22"
+PROXY = "127.0.0.2"  # the one trusted proxy; Linux routes all of 127/8 to loopback
 TRACKING_NUMBER = "1Z999AA10123456784"  # order 10001's, in the seed data
 RESPONSES = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]
 
@@ -54,7 +58,7 @@ def stack(
         tmp_path_factory.mktemp("identity"),
         server_logs,
         actions_env={"WIDGET_TOKEN_SECRET": TOKEN_SECRET},
-        rasa_env={"TRUSTED_PROXIES": "127.0.0.1"},
+        rasa_env={"TRUSTED_PROXIES": PROXY},
     )
     yield running
     running.stop()
@@ -66,12 +70,23 @@ def chat(
     text: str,
     address: str | None = None,
     metadata: dict | None = None,
+    via: str = PROXY,
 ) -> str:
-    headers = {"X-Forwarded-For": address} if address else {}
+    """One REST turn sent from source address ``via``, claiming to forward for ``address``."""
+    url = urlsplit(webhook(rasa))
+    headers = {"Content-Type": "application/json"}
+    if address:
+        headers["X-Forwarded-For"] = address
     body = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
-    reply = requests.post(webhook(rasa), json=body, headers=headers, timeout=60)
-    assert reply.status_code == 200, reply.text
-    return "\n".join(message.get("text", "") for message in reply.json())
+    connection = HTTPConnection(url.hostname, url.port, timeout=60, source_address=(via, 0))
+    try:
+        connection.request("POST", url.path, json.dumps(body), headers)
+        reply = connection.getresponse()
+        raw = reply.read()
+    finally:
+        connection.close()
+    assert reply.status == 200, raw
+    return "\n".join(message.get("text", "") for message in json.loads(raw))
 
 
 def guess(stack: FullStack, order: str, email: str, address: str) -> str:
@@ -114,11 +129,18 @@ def test_forwarded_for_is_honoured_from_a_configured_proxy(stack: FullStack) -> 
     assert event["metadata"]["client_address"] == "198.51.100.77"
 
 
+def test_forwarded_for_from_an_unlisted_loopback_caller_is_ignored(stack: FullStack) -> None:
+    sender = f"local-{uuid.uuid4().hex[:8]}"
+    chat(stack.rasa, sender, "hi", "203.0.113.66", {"client_address": "192.0.2.1"}, "127.0.0.1")
+    [event] = user_events(stack.rasa, sender)
+    assert event["metadata"]["client_address"] == "127.0.0.1"
+
+
 def test_spoofed_forwarded_for_from_loopback_is_not_trusted_by_default(
     rasa_stack: ServerProcess,
 ) -> None:
     sender = f"spoof-{uuid.uuid4().hex[:8]}"
-    chat(rasa_stack, sender, "hi", "203.0.113.66", metadata={"client_address": "192.0.2.1"})
+    chat(rasa_stack, sender, "hi", "203.0.113.66", {"client_address": "192.0.2.1"}, "127.0.0.1")
     [event] = user_events(rasa_stack, sender)
     assert event["metadata"]["client_address"] == "127.0.0.1"
 
