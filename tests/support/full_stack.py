@@ -21,7 +21,6 @@ from tests.support.processes import (
 )
 from tests.widget.stack import BACKEND_TOKEN, start_backend
 
-
 # Loading the model (torch, MiniLM) takes far longer than 180 s while other tests share the CPU.
 RASA_BOOT_TIMEOUT_S = 480.0
 
