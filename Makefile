@@ -17,6 +17,8 @@ export SANIC_REQUEST_MAX_SIZE ?= 1048576
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 # Scale-out profile (make run-scale): shared Postgres, Redis and RabbitMQ, two nodes of each server.
+# Its Rasa nodes sit behind nginx on 127.0.0.1, so run-scale trusts X-Forwarded-For from there
+# (TRUSTED_PROXIES); set it to your balancers' addresses when they run elsewhere.
 export SCALE_RASA_PORT_A ?= 5006
 export SCALE_RASA_PORT_B ?= 5007
 export SCALE_ACTION_PORT_A ?= 5056
@@ -61,6 +63,7 @@ run-scale: train
 	@echo "run-scale: two Rasa nodes + two action servers behind nginx on :$(RASA_PORT)/:$(ACTION_PORT)"
 	@exec env CX_DATABASE_URL=$${CX_DATABASE_URL:-postgresql+asyncpg://$(PG_USER)@$(PG_HOST):$(PG_PORT)/$(PG_DATABASE)} \
 		RASA_API_URL=$${RASA_API_URL:-http://127.0.0.1:$(SCALE_RASA_API_PORT)} \
+		TRUSTED_PROXIES=$${TRUSTED_PROXIES:-127.0.0.1} \
 		$(VENV)/bin/honcho --no-colour start -f Procfile.scale
 
 lint: install

@@ -116,7 +116,8 @@ class Conflict(BackendError):
 
 
 class TooManyAttempts(BackendError):
-    """Too many failed identity checks in this conversation; ``retry_after`` is in seconds."""
+    """Too many failed identity checks for the order or from the customer's address;
+    ``retry_after`` is in seconds."""
 
     def __init__(self, message: str, *, retry_after: int | None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -219,30 +220,47 @@ class BackendClient:
         )
 
     async def lookup_order(
-        self, order_id: str, identity: Identity, conversation_id: str
+        self,
+        order_id: str,
+        identity: Identity,
+        conversation_id: str,
+        *,
+        client_address: str | None = None,
     ) -> dict[str, Any]:
-        """Order; ``NotFound`` for an unknown order or wrong identity; then ``TooManyAttempts``."""
+        """Order; ``NotFound`` for an unknown order or wrong identity; ``TooManyAttempts`` once
+        the order or ``client_address`` (the customer's IP) failed too often."""
         path = f"/orders/{_segment('order_id', order_id)}/lookup"
-        body = {"identity": identity, "conversation_id": conversation_id}
+        body = _order_call(identity, conversation_id, client_address)
         # POST only so the identity stays out of URLs and logs; it changes nothing: retry is safe.
         return await self._call("POST", path, idempotent=True, body=body, shape=_shaped(ORDER_KEYS))
 
     async def cancel_order(
-        self, order_id: str, identity: Identity, conversation_id: str
+        self,
+        order_id: str,
+        identity: Identity,
+        conversation_id: str,
+        *,
+        client_address: str | None = None,
     ) -> dict[str, Any]:
         """The cancelled Order; ``Conflict`` (``not_cancellable``, ``details["status"]``)."""
         path = f"/orders/{_segment('order_id', order_id)}/cancel"
-        body = {"identity": identity, "conversation_id": conversation_id}
+        body = _order_call(identity, conversation_id, client_address)
         return await self._call(
             "POST", path, idempotent=False, body=body, shape=_shaped(ORDER_KEYS)
         )
 
     async def change_shipping_address(
-        self, order_id: str, identity: Identity, conversation_id: str, address: str
+        self,
+        order_id: str,
+        identity: Identity,
+        conversation_id: str,
+        address: str,
+        *,
+        client_address: str | None = None,
     ) -> dict[str, Any]:
         """The updated Order; ``Conflict`` (``address_locked``) once it has shipped."""
         path = f"/orders/{_segment('order_id', order_id)}/shipping-address"
-        body = {"identity": identity, "conversation_id": conversation_id, "address": address}
+        body = {**_order_call(identity, conversation_id, client_address), "address": address}
         # PUT sets the address; sending it twice leaves the same result: retry is safe.
         return await self._call("PUT", path, idempotent=True, body=body, shape=_shaped(ORDER_KEYS))
 
@@ -254,13 +272,14 @@ class BackendClient:
         item: str,
         reason: str,
         resolution: Literal["refund", "exchange"],
+        *,
+        client_address: str | None = None,
     ) -> dict[str, Any]:
         """The new Return (with its ``rma``); ``Conflict`` for ``return_window_expired``,
         ``not_delivered``, ``item_ambiguous`` (``details["items"]``), ``already_returned``;
         ``NotFound`` for ``order_not_found`` or ``item_not_found`` (``details["items"]``)."""
         body = {
-            "identity": identity,
-            "conversation_id": conversation_id,
+            **_order_call(identity, conversation_id, client_address),
             "order_id": order_id,
             "item": item,
             "reason": reason,
@@ -400,6 +419,17 @@ class BackendClient:
             )
             self._session_loop = loop
         return self._session
+
+
+def _order_call(
+    identity: Identity, conversation_id: str, client_address: str | None
+) -> dict[str, Any]:
+    """The identity-checked part of an order call; the address lets the backend limit guesses
+    per customer rather than per conversation."""
+    body: dict[str, Any] = {"identity": identity, "conversation_id": conversation_id}
+    if client_address is not None:
+        body["client_address"] = client_address
+    return body
 
 
 def _segment(name: str, value: str) -> str:

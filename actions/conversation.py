@@ -5,6 +5,7 @@ the transcript a support ticket carries.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 from typing import Any
@@ -16,6 +17,9 @@ from actions.backend import Identity
 # The backend's conversation_id rule (docs/backend-api.md); other sender ids are hashed so that
 # a channel's odd ids still get a stable, valid id for throttling and tickets.
 BACKEND_CONVERSATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+/=-]{0,127}")
+# Message metadata key the REST channel always sets to the client's address, over anything the
+# customer sent (bot.channels.client_address.METADATA_KEY; the action server never imports bot).
+CLIENT_ADDRESS_KEY = "client_address"
 # The backend caps a ticket body at 64 KiB; JSON may spend 6 bytes on one character.
 TRANSCRIPT_BUDGET_BYTES = 40_000
 
@@ -25,6 +29,17 @@ def conversation_id(tracker: Tracker) -> str:
     if BACKEND_CONVERSATION_ID.fullmatch(sender):
         return sender
     return "conv-" + hashlib.sha256(sender.encode("utf-8", "replace")).hexdigest()[:40]
+
+
+def client_address(tracker: Tracker) -> str | None:
+    """The customer's IP address as the REST channel saw it (bot/channels/guarded_rest.py writes
+    it into every message's metadata, over anything the customer sent); ``None`` elsewhere."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    address = metadata.get(CLIENT_ADDRESS_KEY) if isinstance(metadata, dict) else None
+    try:
+        return str(ipaddress.ip_address(address)) if isinstance(address, str) else None
+    except ValueError:
+        return None
 
 
 def identity(tracker: Tracker) -> Identity | None:

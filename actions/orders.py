@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import answers
 from actions.backend import BackendError, Conflict, NotFound
 from actions.base import BackendAction, FormSubmitAction, explain_failure, explain_problem
-from actions.conversation import conversation_id, identity
+from actions.conversation import client_address, conversation_id, identity
 from actions.formatting import day, items_summary
 from actions.validation import OrderFormValidator, order_snapshot, verified_order
 
@@ -140,7 +140,9 @@ class ActionCancelOrder(BackendAction):
         if not number or not who:
             return events + explain_problem(dispatcher, {"code": "backend_unavailable"})
         try:
-            order = await self.backend.cancel_order(number, who, conversation_id(tracker))
+            order = await self.backend.cancel_order(
+                number, who, conversation_id(tracker), client_address=client_address(tracker)
+            )
         except Conflict as error:
             # It left the warehouse since we asked: say so, without offering anything new.
             status = "cancelled" if error.details.get("status") == "cancelled" else "shipped"
@@ -222,7 +224,11 @@ class ActionChangeAddress(BackendAction):
             return events + explain_problem(dispatcher, {"code": "backend_unavailable"})
         try:
             order = await self.backend.change_shipping_address(
-                number, who, conversation_id(tracker), address
+                number,
+                who,
+                conversation_id(tracker),
+                address,
+                client_address=client_address(tracker),
             )
         except Conflict as error:
             status = error.details.get("status") or "shipped"

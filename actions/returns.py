@@ -23,7 +23,7 @@ from actions.base import (
     explain_problem,
     offer_handoff,
 )
-from actions.conversation import conversation_id, identity
+from actions.conversation import client_address, conversation_id, identity
 from actions.formatting import amount, day, item_names, one_of
 from actions.validation import OrderFormValidator, verified_order
 
@@ -121,6 +121,7 @@ class ActionCreateReturn(FormSubmitAction):
                 item,
                 tracker.get_slot("return_reason"),
                 tracker.get_slot("resolution"),
+                client_address=client_address(tracker),
             )
         except Conflict as error:
             return self._refused(dispatcher, tracker, error) + self._clear()

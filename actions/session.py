@@ -31,6 +31,8 @@ def identify_customer(metadata: Any, token_secret: str) -> str | None:
     """The customer id the session's metadata proves, or ``None`` (treated as anonymous)."""
     if not isinstance(metadata, dict):
         return None
+    if "customer_id" in metadata:
+        log.warning("ignored an unsigned customer_id in the session metadata (send customer_token)")
     return verify_customer_token(metadata.get("customer_token"), token_secret)
 
 

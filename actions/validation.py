@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import answers
 from actions.backend import BackendError, InvalidRequest, NotFound
 from actions.base import UsesBackend, problem_from_error
-from actions.conversation import conversation_id, identity
+from actions.conversation import client_address, conversation_id, identity
 
 # What the actions keep of a verified order (the slot is stored with the conversation).
 ORDER_FIELDS = (
@@ -107,7 +107,9 @@ class OrderFormValidator(FormValidator, ABC):
         if not number or not who:
             return []
         try:
-            order = await self.backend.lookup_order(number, who, conversation_id(tracker))
+            order = await self.backend.lookup_order(
+                number, who, conversation_id(tracker), client_address=client_address(tracker)
+            )
         except (NotFound, InvalidRequest):
             return self._not_found(dispatcher, tracker, number)
         except BackendError as error:

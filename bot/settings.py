@@ -96,6 +96,11 @@ class Settings:
     backend_database_url: str = "sqlite+aiosqlite:///var/backend.db"
     backend_token: str = ""
     backend_ticket_follow_up_hours: int = 24
+    # Failed order+email checks: a cooling-off after this many on one order, or this many from
+    # one client address over all orders, within the window (shared by every backend instance).
+    identity_max_failures: int = 5
+    identity_max_failures_per_address: int = 10
+    identity_window_minutes: int = 15
     # CX log store and review app (bot/cxlog, bot/review).
     cx_database_url: str = "sqlite+aiosqlite:///var/cxlog.db"
     cx_retention_days: int = 365
@@ -136,6 +141,9 @@ class Settings:
     widget_allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
     # New widget connections per client IP (offices share one IP; reconnect storms after a restart).
     widget_connects_per_minute: int = 120
+    # Addresses (or networks) of proxies whose X-Forwarded-For the REST channel believes, e.g.
+    # nginx in the scale-out profile; nobody by default.
+    trusted_proxies: tuple[str, ...] = ()
     # Live human handoff (bot/handoff): when agents work, e.g. "mon-fri 09:00-17:00".
     handoff_hours: str = "always"
     handoff_timezone: str = "UTC"
@@ -179,6 +187,9 @@ def load_settings() -> Settings:
         ),
         backend_token=_env("BACKEND_TOKEN", ""),
         backend_ticket_follow_up_hours=_env_int("BACKEND_TICKET_FOLLOW_UP_HOURS", 24),
+        identity_max_failures=_env_int("IDENTITY_MAX_FAILURES", 5),
+        identity_max_failures_per_address=_env_int("IDENTITY_MAX_FAILURES_PER_ADDRESS", 10),
+        identity_window_minutes=_env_int("IDENTITY_WINDOW_MINUTES", 15),
         cx_database_url=_env(
             "CX_DATABASE_URL", f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'cxlog.db'}"
         ),
@@ -201,6 +212,7 @@ def load_settings() -> Settings:
         widget_token_secret=_env("WIDGET_TOKEN_SECRET", ""),
         widget_allowed_origins=_widget_origins(host, _env_int("REVIEW_PORT", 8000)),
         widget_connects_per_minute=_env_int("WIDGET_CONNECTS_PER_MINUTE", 120),
+        trusted_proxies=_env_list("TRUSTED_PROXIES", ()),
         handoff_hours=_env("HANDOFF_HOURS", "always"),
         handoff_timezone=_env("HANDOFF_TIMEZONE", "UTC"),
         project_dir=Path(_env("BOT_PROJECT_DIR", str(PROJECT_ROOT))),

@@ -8,7 +8,8 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.backend.database import create_engine
-from bot.backend.handlers import ENGINE, TICKET_FOLLOW_UP, routes
+from bot.backend.handlers import ENGINE, IDENTITY_LIMITS, TICKET_FOLLOW_UP, routes
+from bot.backend.identity import IdentityLimits
 from bot.backend.middleware import bearer_auth, json_errors, no_store_headers
 from bot.backend.migrate import schema_is_current
 from bot.backend.validation import MAX_BODY_BYTES
@@ -37,7 +38,7 @@ def _database(database_url: str) -> Callable[[web.Application], AsyncIterator[No
 
 
 def create_app(settings: Settings) -> web.Application:
-    """Raise ``ValueError`` for settings the backend must not run with (no token)."""
+    """Raise ``ValueError`` for settings the backend must not run with (no token, bad limits)."""
     if not settings.backend_token:
         raise ValueError(
             "BACKEND_TOKEN is empty; the backend refuses to start without a service token "
@@ -50,6 +51,11 @@ def create_app(settings: Settings) -> web.Application:
         middlewares=[json_errors, bearer_auth(settings.backend_token)],
     )
     app[TICKET_FOLLOW_UP] = timedelta(hours=settings.backend_ticket_follow_up_hours)
+    app[IDENTITY_LIMITS] = IdentityLimits(
+        max_failures=settings.identity_max_failures,
+        max_failures_per_address=settings.identity_max_failures_per_address,
+        window=timedelta(minutes=settings.identity_window_minutes),
+    )
     app.cleanup_ctx.append(_database(settings.backend_database_url))
     app.on_response_prepare.append(no_store_headers)
     app.add_routes(routes())

@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.backend import accounts, orders, returns, tickets, validation
 from bot.backend.errors import ApiError
+from bot.backend.identity import IdentityLimits
 from bot.backend.middleware import API_PREFIX
 from bot.backend.validation import path_value, query_value, read_json, validate
 
 ENGINE = web.AppKey("engine", AsyncEngine)
+IDENTITY_LIMITS = web.AppKey("identity_limits", IdentityLimits)
 TICKET_FOLLOW_UP = web.AppKey("ticket_follow_up", timedelta)
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 
@@ -26,6 +28,11 @@ def _now() -> datetime:
 
 async def _body(request: web.Request, spec: dict[str, validation.Field]) -> dict:
     return validate(await read_json(request), spec)
+
+
+def _guard(request: web.Request, body: dict) -> dict:
+    """How an order call's identity check is limited: where the customer is, and the limits."""
+    return {"client_address": body["client_address"], "limits": request.app[IDENTITY_LIMITS]}
 
 
 async def health(request: web.Request) -> web.Response:
@@ -60,7 +67,12 @@ async def lookup_order(request: web.Request) -> web.Response:
     order_id = path_value(request, "order_id", validation.order_id)
     body = await _body(request, validation.ORDER_CALL)
     order = await orders.lookup_order(
-        request.app[ENGINE], order_id, body["identity"], body["conversation_id"], _now()
+        request.app[ENGINE],
+        order_id,
+        body["identity"],
+        body["conversation_id"],
+        _now(),
+        **_guard(request, body),
     )
     return web.json_response(order)
 
@@ -69,7 +81,12 @@ async def cancel_order(request: web.Request) -> web.Response:
     order_id = path_value(request, "order_id", validation.order_id)
     body = await _body(request, validation.ORDER_CALL)
     order = await orders.cancel_order(
-        request.app[ENGINE], order_id, body["identity"], body["conversation_id"], _now()
+        request.app[ENGINE],
+        order_id,
+        body["identity"],
+        body["conversation_id"],
+        _now(),
+        **_guard(request, body),
     )
     return web.json_response(order)
 
@@ -84,6 +101,7 @@ async def change_shipping_address(request: web.Request) -> web.Response:
         body["conversation_id"],
         body["address"],
         _now(),
+        **_guard(request, body),
     )
     return web.json_response(order)
 
@@ -99,6 +117,7 @@ async def create_return(request: web.Request) -> web.Response:
         body["reason"],
         body["resolution"],
         _now(),
+        **_guard(request, body),
     )
     return web.json_response(created, status=201)
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.backend.errors import ApiError
 from bot.backend.formatting import iso_date, iso_datetime, money
-from bot.backend.identity import verify_order_identity
+from bot.backend.identity import IdentityLimits, verify_order_identity
 from bot.backend.schema import order_items, orders, products
 from bot.backend.validation import Identity
 
@@ -67,9 +67,24 @@ async def _load_order(engine: AsyncEngine, order_id: str) -> dict[str, Any]:
 
 
 async def lookup_order(
-    engine: AsyncEngine, order_id: str, identity: Identity, conversation_id: str, now: datetime
+    engine: AsyncEngine,
+    order_id: str,
+    identity: Identity,
+    conversation_id: str,
+    now: datetime,
+    *,
+    client_address: str | None = None,
+    limits: IdentityLimits = IdentityLimits(),  # noqa: B008 (frozen)
 ) -> dict[str, Any]:
-    await verify_order_identity(engine, order_id, identity, conversation_id, now)
+    await verify_order_identity(
+        engine,
+        order_id,
+        identity,
+        conversation_id,
+        now,
+        client_address=client_address,
+        limits=limits,
+    )
     return await _load_order(engine, order_id)
 
 
@@ -92,9 +107,24 @@ async def _update_if_processing(
 
 
 async def cancel_order(
-    engine: AsyncEngine, order_id: str, identity: Identity, conversation_id: str, now: datetime
+    engine: AsyncEngine,
+    order_id: str,
+    identity: Identity,
+    conversation_id: str,
+    now: datetime,
+    *,
+    client_address: str | None = None,
+    limits: IdentityLimits = IdentityLimits(),  # noqa: B008 (frozen)
 ) -> dict[str, Any]:
-    await verify_order_identity(engine, order_id, identity, conversation_id, now)
+    await verify_order_identity(
+        engine,
+        order_id,
+        identity,
+        conversation_id,
+        now,
+        client_address=client_address,
+        limits=limits,
+    )
     blocking_status = await _update_if_processing(
         engine, order_id, {"status": "cancelled", "updated_at": now}
     )
@@ -115,8 +145,19 @@ async def change_shipping_address(
     conversation_id: str,
     address: str,
     now: datetime,
+    *,
+    client_address: str | None = None,
+    limits: IdentityLimits = IdentityLimits(),  # noqa: B008 (frozen)
 ) -> dict[str, Any]:
-    await verify_order_identity(engine, order_id, identity, conversation_id, now)
+    await verify_order_identity(
+        engine,
+        order_id,
+        identity,
+        conversation_id,
+        now,
+        client_address=client_address,
+        limits=limits,
+    )
     blocking_status = await _update_if_processing(
         engine, order_id, {"shipping_address": address, "updated_at": now}
     )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.backend.errors import ApiError
 from bot.backend.formatting import iso_date, iso_datetime, money
-from bot.backend.identity import verify_order_identity
+from bot.backend.identity import IdentityLimits, verify_order_identity
 from bot.backend.schema import order_items, orders, products, returns
 from bot.backend.validation import Identity
 
@@ -141,8 +141,19 @@ async def create_return(
     reason: str,
     resolution: str,
     now: datetime,
+    *,
+    client_address: str | None = None,
+    limits: IdentityLimits = IdentityLimits(),  # noqa: B008 (frozen)
 ) -> dict[str, Any]:
-    await verify_order_identity(engine, order_id, identity, conversation_id, now)
+    await verify_order_identity(
+        engine,
+        order_id,
+        identity,
+        conversation_id,
+        now,
+        client_address=client_address,
+        limits=limits,
+    )
     rma = new_rma()
     try:
         async with engine.begin() as conn:

@@ -170,7 +170,11 @@ identity_failures = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(128), nullable=False),
     Column("order_id", String(20), nullable=False),
+    # The customer's IP address as the chat channel saw it (unknown for older callers).
+    Column("client_address", String(45)),
     Column("created_at", UTCDateTime(), nullable=False),
-    Index("ix_identity_failures_conversation_id", "conversation_id", "created_at"),
+    # Failures are counted per order and per client address (bot/backend/identity.py).
+    Index("ix_identity_failures_order_id", "order_id", "created_at"),
+    Index("ix_identity_failures_client_address", "client_address", "created_at"),
     Index("ix_identity_failures_created_at", "created_at"),
 )

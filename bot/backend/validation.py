@@ -7,6 +7,7 @@ printable character, quotes included: it is stored verbatim through bound parame
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -131,6 +132,14 @@ conversation_id = pattern(
 category = pattern(CATEGORY, "a lowercase code like complaint or payment_issue", 40)
 
 
+def client_address(value: object) -> str:
+    """The customer's IP address as the chat channel saw it, in one canonical spelling."""
+    try:
+        return str(ipaddress.ip_address(_string(value, 45).strip()))
+    except ValueError as exc:
+        raise FieldProblem("must be an IPv4 or IPv6 address") from exc
+
+
 def identity(value: object) -> Identity:
     kinds = {"email", "customer_id"}
     if not isinstance(value, dict) or len(value) != 1 or not value.keys() & kinds:
@@ -214,7 +223,11 @@ def payload_too_large() -> ApiError:
     )
 
 
-ORDER_CALL = {"identity": Field(identity), "conversation_id": Field(conversation_id)}
+ORDER_CALL = {
+    "identity": Field(identity),
+    "conversation_id": Field(conversation_id),
+    "client_address": Field(client_address, required=False),
+}
 ADDRESS_CHANGE = {**ORDER_CALL, "address": Field(text(MAX_ADDRESS))}
 NEW_RETURN = {
     **ORDER_CALL,

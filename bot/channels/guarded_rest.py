@@ -3,7 +3,10 @@
 Same URL and reply format as Rasa's ``rest`` channel (``POST /webhooks/rest/webhook`` with
 ``{"sender", "message", "metadata"}``, answered with the bot's messages), but every request is
 validated (:mod:`bot.channels.validation`) and rate limited per sender and per client IP before
-Rasa sees it; a refused request gets a JSON error and is not stored anywhere.
+Rasa sees it; a refused request gets a JSON error and is not stored anywhere. The client IP
+(:mod:`bot.channels.client_address`: ``X-Forwarded-For`` only from ``TRUSTED_PROXIES`` or the
+widget gateway) is written into the message's metadata under ``client_address``, replacing
+whatever the sender put there, so the actions can limit identity guesses per customer address.
 Configured in credentials.yml as ``bot.channels.guarded_rest.GuardedRestInput`` (limits optional).
 """
 
@@ -21,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.body_limit import refuse_large_bodies
+from bot.channels.client_address import METADATA_KEY, ClientAddressResolver
 from bot.channels.rate_limit import TokenBucketLimiter
 from bot.channels.validation import InputLimits, InvalidChatRequest, parse_chat_request
 from bot.settings import load_settings
@@ -33,8 +37,6 @@ NO_REPLY_TEXT = (
     "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a "
     "moment, or type 'human' to reach a person."
 )
-# Our own services (the widget gateway, nginx) run beside Rasa and forward the client's address.
-TRUSTED_PROXIES = ("127.0.0.1", "::1")
 
 DEFAULTS = {
     "max_body_bytes": 16 * 1024,
@@ -60,7 +62,11 @@ class GuardedRestInput(RestInput):
             raise ValueError(f"unknown GuardedRestInput options: {sorted(unknown)}")
         return cls(**{key: int(value) for key, value in (credentials or {}).items()})
 
-    def __init__(self, **options: int) -> None:
+    def __init__(self, resolver: ClientAddressResolver | None = None, **options: int) -> None:
+        if resolver is None:
+            env = load_settings()
+            resolver = ClientAddressResolver(env.trusted_proxies, env.rasa_auth_token)
+        self.resolver = resolver
         settings = {**DEFAULTS, **options}
         self.limits = InputLimits(
             max_body_bytes=settings["max_body_bytes"],
@@ -71,15 +77,13 @@ class GuardedRestInput(RestInput):
         )
         self.per_ip = TokenBucketLimiter(settings["ip_per_minute"], settings["ip_burst"])
 
-    @staticmethod
-    def client_address(request: Request) -> str:
-        """The client's IP: the nearest X-Forwarded-For hop not added by a trusted proxy."""
-        forwarded = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
-        chain = [hop for hop in forwarded if hop] + [request.ip]
-        for hop in reversed(chain):
-            if hop not in TRUSTED_PROXIES:
-                return hop
-        return request.ip
+    def client_address(self, request: Request) -> str:
+        """The client's IP (see :mod:`bot.channels.client_address` for whom we believe)."""
+        return self.resolver.resolve(
+            request.ip,
+            request.headers.get("X-Forwarded-For"),
+            request.headers.get("Authorization"),
+        )
 
     @staticmethod
     async def _is_paused(request: Request, sender: str) -> bool:
@@ -121,9 +125,10 @@ class GuardedRestInput(RestInput):
                 return self._throttled(self.per_sender, chat.sender, "a sender")
 
             collector = CollectingOutputChannel()
+            metadata = {**(chat.metadata or {}), METADATA_KEY: client_ip}
             message = UserMessage(
                 chat.message, collector, chat.sender, input_channel=self.name(),
-                metadata=chat.metadata,
+                metadata=metadata,
             )  # fmt: skip
             try:
                 await on_new_message(message)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from bot.cxlog.redaction import (
     name_words,
 )
 from bot.widget.messages import AGENT_METADATA_KEY
+
+log = logging.getLogger(__name__)
 
 FEEDBACK_SLOTS = ("csat", "nps", "feedback_comment")
 # Actions set this slot to true when they completed the customer's task (order cancelled...).
@@ -148,6 +151,8 @@ class Sanitizer:
                 learned.extend(self.names.learn(sender_id, word))
         intent = parse_data.get("intent") if isinstance(parse_data.get("intent"), dict) else {}
         metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        if "customer_id" in metadata:
+            log.warning("ignored an unsigned customer_id in a message's metadata")
         return {
             "text": message.text if message is not None else None,
             "intent": _short_id(intent.get("name"), 100),
@@ -179,6 +184,8 @@ class Sanitizer:
 
     def _bot(self, raw: dict[str, Any], sender_id: str) -> dict[str, Any]:
         metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        if "customer_id" in metadata:
+            log.warning("ignored an unsigned customer_id in a message's metadata")
         return {
             "text": self._text(raw.get("text"), sender_id),
             "utter_action": _short_id(metadata.get("utter_action"), 100),

@@ -27,6 +27,7 @@ class RasaClient:
         self.base_url = base_url.rstrip("/")
         # Rasa's API checks ``?token=`` (RASA_AUTH_TOKEN); its REST channel ignores it.
         self.auth = {"token": token} if token else {}
+        self.auth_token = token
 
     def _conversation_url(self, sender_id: str, suffix: str) -> str:
         return f"{self.base_url}/conversations/{quote(sender_id, safe='')}/{suffix}"
@@ -46,10 +47,14 @@ class RasaClient:
     ) -> list[dict[str, Any]]:
         """One customer turn through the (guarded) REST channel; returns the bot's messages.
 
-        The customer's address goes along as ``X-Forwarded-For`` so Rasa can rate-limit per
-        customer rather than per gateway.
+        The customer's address goes along as ``X-Forwarded-For`` so Rasa limits messages and
+        identity guesses per customer rather than per gateway. The REST channel believes it
+        because the API token vouches for this caller (bot/channels/client_address.py); without
+        a token every widget customer counts as the gateway's own address.
         """
         headers = {"X-Forwarded-For": client_ip} if client_ip else {}
+        if self.auth_token:
+            headers["Authorization"] = f"Bearer {self.auth_token}"
         body = {"sender": sender_id, "message": text, "metadata": metadata}
         url = f"{self.base_url}/webhooks/rest/webhook"
         replies = await self._json("POST", url, TURN_TIMEOUT, json=body, headers=headers)

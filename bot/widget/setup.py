@@ -42,6 +42,11 @@ class LiveChat:
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
+        if not self.settings.rasa_auth_token:
+            logger.warning(
+                "RASA_AUTH_TOKEN is not set: Rasa will see every widget customer at this app's "
+                "address, so they share one per-IP and identity-check limit"
+            )
         rasa = RasaClient(self._session, self.settings.rasa_api_url, self.settings.rasa_auth_token)
         self.handoff = HandoffService(rasa, self.customers, self.agents, self.hours)
         self.gateway = WidgetGateway(

@@ -356,16 +356,32 @@ async def test_a_wrong_email_reveals_nothing_and_is_throttled(
     wrong, _ = await failure_of(backend_client.lookup_order("10001", SAM, "conv-x"), NotFound)
     unknown, _ = await failure_of(backend_client.lookup_order("99999", ALEX, "conv-x"), NotFound)
     assert (wrong.code, str(wrong), wrong.details) == (unknown.code, str(unknown), {})
-    for _ in range(3):
-        await failure_of(backend_client.lookup_order("10001", SAM, "conv-x"), NotFound)
+    for n in range(4):  # five failures on 10001, each from another conversation
+        await failure_of(backend_client.lookup_order("10001", SAM, f"conv-{n}"), NotFound)
 
     throttled, _ = await failure_of(
-        backend_client.lookup_order("10001", ALEX, "conv-x"), TooManyAttempts
+        backend_client.lookup_order("10001", ALEX, "conv-new"), TooManyAttempts
     )
     assert throttled.code == "too_many_attempts"
     assert throttled.retry_after is not None and throttled.retry_after > 0
-    # Another conversation is not affected.
-    assert (await backend_client.lookup_order("10001", ALEX, "conv-y"))["order_id"] == "10001"
+    # Another order is not affected.
+    assert (await backend_client.lookup_order("10002", ALEX, "conv-y"))["order_id"] == "10002"
+
+
+async def test_the_client_address_limits_guesses_over_all_orders(
+    backend_client: BackendClient,
+) -> None:
+    for n in range(10):
+        await failure_of(
+            backend_client.lookup_order(f"9990{n}", ALEX, f"c-{n}", client_address="192.0.2.5"),
+            NotFound,
+        )
+    await failure_of(
+        backend_client.lookup_order("10001", ALEX, "c-x", client_address="192.0.2.5"),
+        TooManyAttempts,
+    )
+    other = await backend_client.lookup_order("10001", ALEX, "c-y", client_address="192.0.2.6")
+    assert other["order_id"] == "10001"
 
 
 async def test_order_changes_and_their_conflicts(backend_client: BackendClient) -> None:

@@ -46,36 +46,81 @@ async def test_wrong_email_is_indistinguishable_from_an_unknown_order(api: Api) 
     assert "shipped" not in wrong_email.raw.decode() and "UPS" not in wrong_email.raw.decode()
 
 
-async def test_five_failed_checks_throttle_the_conversation(api: Api) -> None:
-    for _ in range(5):
-        assert (await api.post("/orders/10001/lookup", order_call(SAM, "prober"))).status == 404
-    throttled = await api.post("/orders/10001/lookup", order_call(ALEX, "prober"))
+def guess(identity: dict[str, str], conversation: str, address: str | None = None) -> dict:
+    call = order_call(identity, conversation)
+    return {**call, "client_address": address} if address else call
+
+
+async def test_five_failed_checks_cool_the_order_off_for_every_conversation(api: Api) -> None:
+    for n in range(5):
+        reply = await api.post("/orders/10001/lookup", guess(SAM, f"prober-{n}", f"192.0.2.{n}"))
+        assert reply.status == 404
+    # A new conversation from a new address, with the right email: still cooling off.
+    throttled = await api.post("/orders/10001/lookup", guess(ALEX, "honest-chat", "192.0.2.99"))
     assert throttled.status == 429
     assert throttled.body["error"] == "too_many_attempts"
     assert 1 <= int(throttled.headers["Retry-After"]) <= 15 * 60
-    # Every order call is throttled, and other conversations are not.
-    cancel = await api.post("/orders/10002/cancel", order_call(ALEX, "prober"))
-    assert cancel.status == 429
-    other = await api.post("/orders/10001/lookup", order_call(ALEX, "honest-chat"))
+    assert (await api.post("/orders/10001/cancel", order_call(ALEX, "other"))).status == 429
+    # Other orders are not affected.
+    other = await api.post("/orders/10002/lookup", guess(ALEX, "honest-chat", "192.0.2.99"))
     assert other.status == 200
 
 
+async def test_an_unknown_order_cools_off_exactly_like_a_real_one(api: Api) -> None:
+    for n in range(5):
+        await api.post("/orders/10001/lookup", order_call(SAM, f"real-{n}"))
+        await api.post("/orders/99999/lookup", order_call(SAM, f"unknown-{n}"))
+    real = await api.post("/orders/10001/lookup", order_call(ALEX, "real-last"))
+    unknown = await api.post("/orders/99999/lookup", order_call(ALEX, "unknown-last"))
+    assert real.status == unknown.status == 429
+    assert real.body == unknown.body
+
+
+async def test_ten_failures_from_one_address_cool_that_address_off(api: Api) -> None:
+    orders = ("99901", "99902", "99903", "99904", "99905", "10001", "10002", "10003")
+    for n in range(10):
+        reply = await api.post(
+            f"/orders/{orders[n % len(orders)]}/lookup", guess(SAM, f"c{n}", "2001:db8::7")
+        )
+        assert reply.status == 404
+    # The same address in another spelling is the same address.
+    spelled = guess(ALEX, "new-chat", "2001:0db8:0000::0007")
+    assert (await api.post("/orders/10004/lookup", spelled)).status == 429
+    assert (
+        await api.post("/orders/10004/lookup", guess(ALEX, "elsewhere", "198.51.100.4"))
+    ).status == 200
+
+
+async def test_client_address_must_be_an_ip_address(api: Api) -> None:
+    reply = await api.post("/orders/10001/lookup", guess(ALEX, "conv", "not-an-ip"))
+    assert reply.status == 400
+    assert "client_address" in reply.body["fields"]
+
+
 async def test_four_failures_still_allow_the_right_answer(api: Api) -> None:
-    for _ in range(4):
-        await api.post("/orders/99999/lookup", order_call(ALEX, "typos"))
+    for n in range(4):
+        await api.post("/orders/10001/lookup", order_call(SAM, f"typos-{n}"))
     assert (await api.post("/orders/10001/lookup", order_call(ALEX, "typos"))).status == 200
 
 
 async def test_throttle_is_shared_by_backend_instances(api: Api, database_url: str) -> None:
-    for _ in range(3):
-        await api.post("/orders/10001/lookup", order_call(SAM, "spread"))
+    for n in range(3):
+        await api.post("/orders/10001/lookup", order_call(SAM, f"spread-{n}"))
     async with running_backend(backend_settings(database_url)) as second_instance:
-        for _ in range(2):
-            await second_instance.post("/orders/10001/lookup", order_call(SAM, "spread"))
+        for n in range(2):
+            await second_instance.post("/orders/10001/lookup", order_call(SAM, f"more-{n}"))
         assert (
             await second_instance.post("/orders/10001/lookup", order_call(ALEX, "spread"))
         ).status == 429
     assert (await api.post("/orders/10001/lookup", order_call(ALEX, "spread"))).status == 429
+
+
+async def test_limits_come_from_the_settings(database_url: str) -> None:
+    settings = backend_settings(database_url, identity_max_failures=2)
+    async with running_backend(settings) as api:
+        for n in range(2):
+            await api.post("/orders/10001/lookup", order_call(SAM, f"s-{n}"))
+        assert (await api.post("/orders/10001/lookup", order_call(ALEX))).status == 429
 
 
 async def test_cancel_a_processing_order(api: Api) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bot.cxlog.events import Sanitizer
 from bot.cxlog.models import Feedback, Handoff, Turn
@@ -330,3 +333,23 @@ def test_names_from_entities_are_kept_only_as_digests() -> None:
     assert len(projection.conversation.name_digests) == 1
     assert "Anna" not in str(projection.conversation.name_digests)
     assert turns(projection)[0].user_text == "I'm [NAME]"
+
+
+def test_unsigned_customer_id_in_metadata_links_no_customer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    chat = Chat("forger")
+    chat.session_start({"customer_id": "C1001"})
+    chat.user("hi", "greet", metadata={"customer_id": "C1001"})
+    chat.reply("utter_greet", "Hi! How can I help?")
+    with caplog.at_level(logging.WARNING, logger="bot.cxlog.events"):
+        conversation = project(chat).conversation
+    assert conversation.customer_id is None
+    assert "unsigned customer_id" in caplog.text
+
+
+def test_verified_customer_slot_links_the_customer() -> None:
+    chat = Chat("signed-in")
+    chat.session_start({"customer_token": "signed"}, customer_id="C1001")
+    chat.user("hi", "greet")
+    assert project(chat).conversation.customer_id == "C1001"

@@ -21,12 +21,23 @@ from tests.support.processes import (
 )
 from tests.widget.stack import BACKEND_TOKEN, start_backend
 
+# Loading the model (torch, MiniLM) takes far longer than 180 s while other tests share the CPU.
+RASA_BOOT_TIMEOUT_S = 480.0
+
 
 class FullStack:
     """Backend + action server + Rasa, each restartable on its own port."""
 
-    def __init__(self, model: Path, directory: Path, logs: Path) -> None:
+    def __init__(
+        self,
+        model: Path,
+        directory: Path,
+        logs: Path,
+        actions_env: dict[str, str] | None = None,
+        rasa_env: dict[str, str] | None = None,
+    ) -> None:
         self.directory, self.logs, self.model = directory, logs, model
+        self.actions_env, self.rasa_env = actions_env or {}, rasa_env or {}
         self.backend, self.api_url = start_backend(directory, logs)
         self.action_port = free_port()
         self.actions = self.new_actions().start()
@@ -34,10 +45,10 @@ class FullStack:
         self.credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
         self.cx_path = directory / "cx.db"
         self.rasa_port = free_port()
-        self.rasa = self.new_rasa().start(timeout_s=600)  # a loaded machine loads models slowly
+        self.rasa = self.new_rasa().start(RASA_BOOT_TIMEOUT_S)
 
     def new_actions(self) -> ServerProcess:
-        env = {"BACKEND_URL": self.api_url, "BACKEND_TOKEN": BACKEND_TOKEN}
+        env = {"BACKEND_URL": self.api_url, "BACKEND_TOKEN": BACKEND_TOKEN, **self.actions_env}
         name = f"actions-{self.directory.name}"
         return action_server(self.action_port, self.logs, env, name=name)
 
@@ -46,6 +57,7 @@ class FullStack:
             # A short SQLite busy timeout so a locked store is noticed within the test.
             "CX_DATABASE_URL": f"sqlite+aiosqlite:///{self.cx_path}?timeout=0.2",
             "BOT_VAR_DIR": str(self.directory),
+            **self.rasa_env,
         }
         name = f"rasa-{self.directory.name}"
         return rasa_server(
