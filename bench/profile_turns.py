@@ -26,7 +26,8 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stack import VENV_BIN, Stack, cpu_seconds, start_ours  # noqa: E402 (bench-local module)
+from stack import VENV_BIN, Stack, cpu_seconds, start_ours  # noqa: E402 (bench-local modules)
+from workloads import OURS  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # Where the issue said the CPU goes: their inclusive shares are reported by name.
@@ -43,15 +44,7 @@ FOCUS = [
     "RulePolicy.predict_action_probabilities",
     "MemoizationPolicy.predict_action_probabilities",
 ]
-# The issue's workload: greeting, an order lookup whose action calls the backend, the e-mail the
-# lookup asks for, an FAQ answered by the response selector, thanks.
-WORKLOAD = [
-    "hi",
-    "where is my order 10001",
-    "alex.kim@example.com",
-    "how long does a refund take",
-    "thanks",
-]
+WORKLOAD = OURS[0]
 
 
 async def conversation(session: aiohttp.ClientSession, url: str) -> int:
