@@ -62,7 +62,7 @@ class Server:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout_s: float = 300.0) -> Server:
+    def start(self, timeout_s: float = 900.0) -> Server:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **self.env}
         with (self.log_dir / f"{self.name}.log").open("ab") as log:
