@@ -42,7 +42,7 @@ export RABBITMQ_USER ?= guest
 export RABBITMQ_PASSWORD ?= guest
 export RABBITMQ_QUEUE ?= cx_events
 
-.PHONY: install run run-scale test lint format train shell clean lock test-stories audit
+.PHONY: install run run-scale test lint format train shell clean lock test-stories bench profile audit
 
 install:
 	@scripts/install.sh
@@ -87,6 +87,15 @@ audit: install
 test-stories: train
 	$(RASA) test core --model models/assistant.tar.gz --stories tests/stories \
 		--fail-on-prediction-errors --out results/core
+
+# Load test (Locust, headless): ours vs a stock `rasa init` bot at 1, 10 and 50 users, same
+# settings for both; writes bench/results/bench.{json,md}. BENCH_ARGS="--run-time 120" etc.
+bench: train
+	$(PY) bench/run_bench.py $(BENCH_ARGS)
+
+# CPU per turn of our Rasa process and a py-spy profile of it under the same workload.
+profile: train
+	$(PY) bench/profile_turns.py $(PROFILE_ARGS)
 
 shell: train
 	@$(RASA) shell --model models/assistant.tar.gz --endpoints endpoints.yml

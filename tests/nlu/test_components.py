@@ -51,17 +51,57 @@ def test_an_unknown_sentence_model_is_a_clear_error() -> None:
         model_directory("no-such-model")
 
 
-def test_featurizer_adds_one_sentence_vector_per_text() -> None:
-    featurizer = SentenceEmbeddingFeaturizer.create(
-        SentenceEmbeddingFeaturizer.get_default_config(), None, None, context("emb")
-    )
+@pytest.fixture(scope="module")
+def featurizer(tmp_path_factory: pytest.TempPathFactory) -> SentenceEmbeddingFeaturizer:
+    """Trained (the encoder exported to ONNX) and loaded back through Rasa's model storage."""
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    resource = Resource("emb")
+    config = SentenceEmbeddingFeaturizer.get_default_config()
+    trained = SentenceEmbeddingFeaturizer.create(config, storage, resource, context("emb"))
+    trained.train(TrainingData([]))
+    return SentenceEmbeddingFeaturizer.load(config, storage, resource, context("emb"))
+
+
+def test_the_loaded_encoder_matches_torch_without_importing_it(
+    featurizer: SentenceEmbeddingFeaturizer,
+) -> None:
+    texts = ["hi", "where is my parcel", "i want to send back these trainers, they are too small"]
+    np.testing.assert_allclose(featurizer.encoder.embed(texts), embed(texts), atol=1e-5)
+
+
+def test_featurizer_adds_one_sentence_vector_per_text(
+    featurizer: SentenceEmbeddingFeaturizer,
+) -> None:
     with_text, without_text = Message(data={TEXT: "refund please"}), Message(data={INTENT: "greet"})
     featurizer.process([with_text, without_text])
 
     sequence, sentence = with_text.get_dense_features(TEXT)
     assert sequence is None  # token features come from the sparse featurizers
     assert sentence.features.shape == (1, DIM)
+    np.testing.assert_allclose(sentence.features[0], embed(["refund please"])[0], atol=1e-5)
     assert without_text.get_dense_features(TEXT) == (None, None)
+
+
+def test_repeated_texts_come_from_the_bounded_cache(
+    featurizer: SentenceEmbeddingFeaturizer,
+) -> None:
+    first, again = Message(data={TEXT: "thanks a lot"}), Message(data={TEXT: "thanks a lot"})
+    featurizer.process([first])
+    cached = featurizer._cache["thanks a lot"]
+    featurizer.process([again])
+    np.testing.assert_array_equal(again.get_dense_features(TEXT)[1].features[0], cached)
+    assert len(featurizer._cache) <= featurizer._config["cache_size"]
+
+
+def test_button_payloads_skip_the_encoder(featurizer: SentenceEmbeddingFeaturizer) -> None:
+    payload, typed = (
+        Message(data={TEXT: '/affirm{"email": "a@b.c"}'}),
+        Message(data={TEXT: "and/or"}),
+    )
+    featurizer.process([payload, typed])
+    assert not payload.get_dense_features(TEXT)[1].features.any()
+    assert '/affirm{"email": "a@b.c"}' not in featurizer._cache
+    assert typed.get_dense_features(TEXT)[1].features.any(), "not a payload: encoded as text"
 
 
 def message(text: str, intent: str | None, counts: list[float], dense: list[float]) -> Message:

@@ -129,7 +129,11 @@ def action_server(
 
 
 def write_endpoints(directory: Path, action_url: str, overrides: dict | None = None) -> Path:
-    """A copy of endpoints.yml with a private tracker database and the given action server."""
+    """A copy of endpoints.yml with a private tracker database and the given action server.
+
+    The tracker store keeps its shipped type and options (the cached SQL store); only its
+    database file moves into `directory`.
+    """
     text = (
         (PROJECT_ROOT / "endpoints.yml")
         .read_text()
@@ -138,7 +142,7 @@ def write_endpoints(directory: Path, action_url: str, overrides: dict | None = N
     )
     config = yaml.safe_load(text)
     tracker_db = str(directory / "tracker.db")
-    config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": tracker_db}
+    config["tracker_store"] = {**config["tracker_store"], "dialect": "sqlite", "db": tracker_db}
     config.update(overrides or {})
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(config))

@@ -1,0 +1,144 @@
+"""Rasa's SQL tracker store with the live trackers kept in process between turns.
+
+Rasa's `SQLTrackerStore` rebuilds a conversation from its SQL rows (JSON decode, one event
+object per row, replayed into a fresh tracker) on every retrieve, and a turn retrieves twice:
+once to process the message and once more in `save` to work out which events the event broker
+has not seen. This store keeps the tracker object a turn saved, and the next turn of that
+conversation gets that same object back; `save` appends only the events after the ones already
+stored and streams exactly those to the event broker.
+
+Why handing out the cached object is safe: the lock store serialises the turns of one
+conversation, so one turn at a time owns it. A retrieve marks the entry checked out until the
+tracker comes back through `save`; a second retrieve meanwhile (an API read during a turn)
+gets a fresh copy from the database, and a turn that fails before saving leaves the entry
+checked out until the next save replaces it. The cache is a bounded LRU (`cache_size`).
+
+Several nodes (endpoints.scale.yml) write the same database, so a node's cached tracker can
+fall behind when another node served a turn. With `validate_cache: true` (the default) a cached
+tracker is only used while the highest event id stored for the conversation is still the one
+this node last wrote or read: one indexed `max(id)` query instead of reloading every event.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.deploy import rasa_patches
+
+rasa_patches.install()
+
+
+@dataclass
+class _Entry:
+    tracker: DialogueStateTracker
+    stored: int  # events of `tracker` already in the database
+    last_id: int | None  # highest event row id of the conversation when we last saw it
+    checked_out: bool = False
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` plus an in-process LRU of the trackers it last saved."""
+
+    def __init__(
+        self, *args: Any, cache_size: int = 10_000, validate_cache: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.cache_size = int(cache_size)
+        self.validate_cache = bool(validate_cache)
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def _max_id(self, session: Any, sender_id: str) -> int | None:
+        query = session.query(sa.func.max(self.SQLEvent.id))
+        return query.filter(self.SQLEvent.sender_id == sender_id).scalar()
+
+    def _cached(self, sender_id: str) -> DialogueStateTracker | None:
+        entry = self._entries.get(sender_id)
+        if entry is None or entry.checked_out:
+            return None
+        if self.validate_cache:
+            with self.session_scope() as session:
+                if self._max_id(session, sender_id) != entry.last_id:
+                    del self._entries[sender_id]  # another node wrote this conversation
+                    return None
+        entry.checked_out = True
+        self._entries.move_to_end(sender_id)
+        return entry.tracker
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The cached tracker if it is current, else Rasa's rebuild from the database."""
+        cached = self._cached(sender_id)
+        if cached is not None:
+            return cached
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            rows = rows.all()
+            if not rows or not self.domain:
+                return None
+            events = [json.loads(row.data) for row in rows]
+            last_id = max(row.id for row in rows)
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if sender_id not in self._entries:
+            self._remember(sender_id, _Entry(tracker, len(events), last_id, checked_out=True))
+        return tracker
+
+    def _remember(self, sender_id: str, entry: _Entry) -> None:
+        self._entries[sender_id] = entry
+        self._entries.move_to_end(sender_id)
+        while len(self._entries) > self.cache_size:
+            self._entries.popitem(last=False)
+
+    async def create_tracker(
+        self, sender_id: str, append_action_listen: bool = True
+    ) -> DialogueStateTracker:
+        """Rasa's new tracker, checked out to the turn that asked for it."""
+        tracker = await super().create_tracker(sender_id, append_action_listen)
+        entry = self._entries.get(sender_id)
+        if entry is not None and entry.tracker is tracker:
+            entry.checked_out = True
+        return tracker
+
+    def _row(self, sender_id: str, event: Event) -> SQLTrackerStore.SQLEvent:
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the events not yet stored, stream the same events, keep the tracker."""
+        sender_id = tracker.sender_id
+        entry = self._entries.get(sender_id)
+        known = entry is not None and entry.tracker is tracker
+        with self.session_scope() as session:
+            # a tracker we did not hand out: Rasa's own count of what is stored
+            stored = entry.stored if known else self._event_query(session, sender_id, False).count()
+            new_events = list(itertools.islice(tracker.events, stored, None))
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new_events, sender_id)
+            rows = [self._row(sender_id, event) for event in new_events]
+            session.add_all(rows)
+            session.flush()  # assigns the row ids
+            if rows:
+                last_id = rows[-1].id
+            else:
+                last_id = entry.last_id if known else self._max_id(session, sender_id)
+            session.commit()
+        if any(isinstance(event, SessionStarted) for event in new_events):
+            # the database now holds a shorter "current session" than this tracker: reload
+            self._entries.pop(sender_id, None)
+        else:
+            self._remember(sender_id, _Entry(tracker, len(tracker.events), last_id))

@@ -1,0 +1,154 @@
+"""The cached SQL tracker store on a real SQLite file: same answers as Rasa's, fewer rebuilds."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.utils.common import all_subclasses
+
+from bot.deploy.rasa_patches import _ORIGINAL_RESOLVE
+from bot.deploy.tracker_store import CachedSQLTrackerStore
+
+DOMAIN = Domain.from_yaml(
+    """
+    intents: [greet]
+    slots:
+      email:
+        type: text
+        mappings: [{type: custom}]
+    """
+)
+
+
+class RecordingBroker:
+    """Stands in for RabbitMQ / the CX log: records what the store publishes."""
+
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+def store(db: Path, **options: object) -> CachedSQLTrackerStore:
+    return CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db), **options)
+
+
+def run(coroutine):  # noqa: ANN001, ANN201 (test helper)
+    return asyncio.run(coroutine)
+
+
+def turn(store: CachedSQLTrackerStore, sender: str, text: str) -> None:
+    """One turn as Rasa runs it: get (or create) the tracker, add events, save."""
+    tracker = run(store.get_or_create_tracker(sender))
+    tracker.update(UserUttered(text, {"name": "greet", "confidence": 1.0}))
+    tracker.update(SlotSet("email", f"{text}@example.com"))
+    tracker.update(ActionExecuted("action_listen"))
+    run(store.save(tracker))
+
+
+def rasa_view(db: Path, sender: str) -> list[dict]:
+    """What Rasa's own store rebuilds from the database."""
+    tracker = run(SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db)).retrieve(sender))
+    return [event.as_dict() for event in tracker.events]
+
+
+def test_turns_reuse_the_tracker_and_store_each_event_once(tmp_path: Path) -> None:
+    db = tmp_path / "tracker.db"
+    broker = RecordingBroker()
+    cached = store(db, event_broker=broker)
+    for text in ("a", "b", "c"):
+        turn(cached, "s1", text)
+    first = run(cached.retrieve("s1"))
+    run(cached.save(first))
+    assert run(cached.retrieve("s1")) is first, "a saved tracker is handed to the next turn"
+    assert [event.as_dict() for event in first.events] == rasa_view(db, "s1")
+    assert first.get_slot("email") == "c@example.com"
+    assert [event["event"] for event in broker.published] == [
+        event["event"] for event in rasa_view(db, "s1")
+    ], "the broker sees every stored event exactly once"
+
+
+def test_a_second_reader_during_a_turn_gets_its_own_copy(tmp_path: Path) -> None:
+    cached = store(tmp_path / "tracker.db")
+    turn(cached, "s1", "a")
+    in_turn = run(cached.retrieve("s1"))
+    reader = run(cached.retrieve("s1"))
+    assert reader is not in_turn
+    in_turn.update(SlotSet("email", "unsaved@example.com"))
+    assert reader.get_slot("email") == "a@example.com"
+
+
+def test_a_turn_served_by_another_node_is_seen(tmp_path: Path) -> None:
+    db = tmp_path / "tracker.db"
+    node_a, node_b = store(db), store(db)
+    turn(node_a, "s1", "a")
+    turn(node_b, "s1", "b")  # the balancer sent this turn to the other node
+    tracker = run(node_a.retrieve("s1"))
+    assert tracker.get_slot("email") == "b@example.com"
+    assert [event.as_dict() for event in tracker.events] == rasa_view(db, "s1")
+    run(node_a.save(tracker))
+    assert len(rasa_view(db, "s1")) == len(tracker.events), "no event stored twice"
+
+
+def test_without_validation_a_node_would_serve_a_stale_tracker(tmp_path: Path) -> None:
+    """Why the scale-out profile validates: this is the bug the max-id check prevents."""
+    db = tmp_path / "tracker.db"
+    node_a, node_b = store(db, validate_cache=False), store(db)
+    turn(node_a, "s1", "a")
+    turn(node_b, "s1", "b")
+    assert run(node_a.retrieve("s1")).get_slot("email") == "a@example.com"
+
+
+def test_a_new_session_is_reloaded_from_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "tracker.db"
+    cached = store(db)
+    turn(cached, "s1", "a")
+    tracker = run(cached.retrieve("s1"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    run(cached.save(tracker))
+    again = run(cached.retrieve("s1"))
+    assert again is not tracker
+    assert [event.as_dict() for event in again.events] == rasa_view(db, "s1")
+
+
+def test_the_cache_is_bounded(tmp_path: Path) -> None:
+    cached = store(tmp_path / "tracker.db", cache_size=2)
+    for sender in ("s1", "s2", "s3"):
+        turn(cached, sender, "a")
+    assert list(cached._entries) == ["s2", "s3"]
+    assert run(cached.retrieve("s1")).get_slot("email") == "a@example.com"
+
+
+@pytest.mark.parametrize("cls", all_subclasses(Event), ids=lambda cls: cls.__name__)
+def test_event_types_resolve_as_in_rasa(cls: type[Event]) -> None:
+    assert Event.resolve_by_type(cls.type_name) is _ORIGINAL_RESOLVE(cls.type_name)
+
+
+def test_unknown_event_types_behave_as_in_rasa() -> None:
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_action_results_are_validated_with_the_cached_validator() -> None:
+    action = RemoteAction("action_x", None)
+    good = {"events": [{"event": "slot", "name": "email", "value": "x"}], "responses": []}
+    assert action._validate_action_result(good)
+    assert action._validate_action_result(good)
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": "not a list", "responses": []})
