@@ -69,6 +69,10 @@ class ActionSettings:
     widget_token_secret: str = ""
     # How customers reach the shop besides this chat (told when no agent can take a handoff).
     shop_contact_channels: str = DEFAULT_CONTACT_CHANNELS
+    # ISO 4217 code of the shop's prices: the backend's amounts are plain numbers.
+    shop_currency: str = "USD"
+    # Days after delivery a return is accepted; the backend's rule, told before any question.
+    return_window_days: int = 30
 
 
 def load_settings() -> ActionSettings:
@@ -87,6 +91,8 @@ def load_settings() -> ActionSettings:
         widget_token_secret=_text("WIDGET_TOKEN_SECRET", ""),
         shop_contact_channels=_text("SHOP_CONTACT_CHANNELS", "").strip()
         or DEFAULT_CONTACT_CHANNELS,
+        shop_currency=_text("SHOP_CURRENCY", "USD").strip().upper() or "USD",
+        return_window_days=_whole("RETURN_WINDOW_DAYS", 30, minimum=1),
     )
 
 
