@@ -31,8 +31,9 @@ PROBLEMS = (
     ("damaged", re.compile(r"damag|broke|ripped|torn|crush|smash|dent|wet|ruin|leak|crack", re.I)),
     ("stolen", re.compile(r"stol|theft|thief|taken from", re.I)),
     ("wrong", re.compile(r"wrong (item|address|house|size|colou?r)|missing from|half my", re.I)),
-    ("lost", re.compile(r"lost|never (came|arrived|showed)|missing|not (here|arrived|received)|"
-                        r"didn'?t (arrive|turn up|come)|nothing was delivered|no parcel", re.I)),
+    ("lost", re.compile(r"lost|never (came|arrived|showed|got|received)|missing|"
+                        r"not (here|arrived|received)|didn'?t (arrive|turn up|come)|"
+                        r"nothing was delivered|no parcel", re.I)),
 )  # fmt: skip
 DESCRIPTIONS = {
     "damaged": "arrived damaged",

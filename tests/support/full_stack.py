@@ -25,16 +25,18 @@ from tests.widget.stack import BACKEND_TOKEN, start_backend
 class FullStack:
     """Backend + action server + Rasa, each restartable on its own port."""
 
-    def __init__(self, model: Path, directory: Path, logs: Path) -> None:
+    def __init__(
+        self, model: Path, directory: Path, logs: Path, start_timeout_s: float = 180.0
+    ) -> None:
         self.directory, self.logs, self.model = directory, logs, model
         self.backend, self.api_url = start_backend(directory, logs)
         self.action_port = free_port()
-        self.actions = self.new_actions().start()
+        self.actions = self.new_actions().start(start_timeout_s)
         self.endpoints = write_endpoints(directory, f"http://127.0.0.1:{self.action_port}/webhook")
         self.credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
         self.cx_path = directory / "cx.db"
         self.rasa_port = free_port()
-        self.rasa = self.new_rasa().start()
+        self.rasa = self.new_rasa().start(start_timeout_s)
 
     def new_actions(self) -> ServerProcess:
         env = {"BACKEND_URL": self.api_url, "BACKEND_TOKEN": BACKEND_TOKEN}
