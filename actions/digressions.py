@@ -163,7 +163,8 @@ class ActionResumeTask(Action):
         saved = task.get("slots") or {}
         return [
             *events,
-            *(SlotSet(slot, saved.get(slot)) for slot in TASK_SLOTS),
+            # Only what the form had: a None would be validated, and rejected, as an answer.
+            *(SlotSet(slot, value) for slot, value in saved.items() if slot in TASK_SLOTS),
             SlotSet("ask_counts", None),
             SlotSet("form_problem", None),
             FollowupAction(task["form"]),
