@@ -26,6 +26,8 @@ from actions.support import open_ticket, ticket_failed
 from actions.validation import OrderFormValidator, verified_order
 
 CLAIM_CATEGORY = "delivery_problem"
+# Intents a delivery problem arrives as (actions/validation.py hands the others over).
+REPORTED_AS = ("report_delivery_problem", "complaint", "track_order")
 # What went wrong, from the customer's words; the first that matches wins.
 PROBLEMS = (
     ("damaged", re.compile(r"damag|broke|ripped|torn|crush|smash|dent|wet|ruin|leak|crack", re.I)),
@@ -72,7 +74,9 @@ class ActionReportDeliveryProblem(FormSubmitAction):
         if order is None:
             return explain_problem(dispatcher, {"code": "backend_unavailable"})
         number, status = order["order_id"], order["status"]
-        kind = problem_kind(user_texts(tracker, "report_delivery_problem"))
+        kind = problem_kind(
+            [text for intent in REPORTED_AS for text in user_texts(tracker, intent)]
+        )
         if status == "processing":
             dispatcher.utter_message(
                 response="utter_delivery_not_shipped",

@@ -107,8 +107,24 @@ def leave_form(tracker: Tracker, form: str, target: str) -> list[EventType]:
     return [*events, SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction(target)]
 
 
+def to_delivery_problem() -> list[EventType]:
+    """A form that just started on a message reporting a delivery problem hands it over."""
+    return [
+        SlotSet("complaint_details", None),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+        FollowupAction("delivery_problem_form"),
+    ]
+
+
 def stop_form() -> list[EventType]:
-    return [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_stop_form")]
+    # A slot besides requested_slot must change, or Rasa rejects the form's turn.
+    return [
+        SlotSet("ask_counts", None),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+        FollowupAction("action_stop_form"),
+    ]
 
 
 class ActionAnswerDigression(Action):

@@ -79,6 +79,8 @@ def say_address_locked(dispatcher: CollectingDispatcher, order: dict[str, Any]) 
 
 
 class ValidateTrackOrderForm(OrderFormValidator):
+    delivery_problems_elsewhere = True
+
     def name(self) -> str:
         return "validate_track_order_form"
 

@@ -25,7 +25,14 @@ from actions import answers
 from actions.backend import BackendError, InvalidRequest, NotFound
 from actions.base import UsesBackend, problem_from_error
 from actions.conversation import conversation_id, identity, latest_text
-from actions.digressions import digression_target, is_stop, leave_form, stop_form
+from actions.delivery_words import reports_problem
+from actions.digressions import (
+    digression_target,
+    is_stop,
+    leave_form,
+    stop_form,
+    to_delivery_problem,
+)
 from actions.empathy import acknowledge
 
 # What the actions keep of a verified order (the slot is stored with the conversation).
@@ -53,6 +60,10 @@ def verified_order(tracker: Tracker) -> dict[str, Any] | None:
 
 
 class FormValidator(UsesBackend, FormValidationAction, ABC):
+    # Forms a late, lost or damaged parcel is often worded as (a complaint, "where is it?"):
+    # such a first message goes to the delivery-problem claim instead.
+    delivery_problems_elsewhere = False
+
     @abstractmethod
     def name(self) -> str:
         """``validate_<form>`` (abstract, so the SDK skips this base class)."""
@@ -62,7 +73,10 @@ class FormValidator(UsesBackend, FormValidationAction, ABC):
     ) -> list[EventType]:
         acknowledge(dispatcher, tracker)
         form = self.form_name()
-        if (tracker.active_loop or {}).get("name") == form:  # not when the form starts
+        starting = (tracker.active_loop or {}).get("name") != form
+        if starting and self.delivery_problems_elsewhere and reports_problem(latest_text(tracker)):
+            return to_delivery_problem()
+        if not starting:
             if is_stop(latest_text(tracker)):
                 return stop_form()
             target = digression_target(tracker, form)

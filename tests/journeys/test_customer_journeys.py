@@ -129,10 +129,27 @@ def stack(
     running.stop()
 
 
+@pytest.mark.timeout(3600)  # ~80 conversations on a loaded machine
 def test_customer_journeys(stack: FullStack) -> None:
     journeys = JOURNEYS["journeys"]
     assert len(journeys) >= 80
-    outcomes = [run_journey(stack, n, journey) for n, journey in enumerate(journeys)]
+    print(journey_table(outcomes := run_all(stack, journeys)))
+    resolved = sum(o.resolved for o in outcomes) / len(outcomes)
+    assert resolved >= 0.95
+    assert sum(o.loops for o in outcomes) == 0
+    assert all(o.empathy for o in outcomes if o.empathy is not None)
+
+
+def run_all(stack: FullStack, journeys: list[dict[str, Any]]) -> list[Outcome]:
+    outcomes = []
+    for number, journey in enumerate(journeys):
+        outcomes.append(run_journey(stack, number, journey))
+        print(f"{'ok ' if outcomes[-1].resolved else 'NOT'} {journey['opener']}", flush=True)
+    return outcomes
+
+
+def journey_table(outcomes: list[Outcome]) -> str:
+    """Per category: resolved %, mean customer turns, empathy on emotional openers, loops."""
     by_category: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_category[outcome.journey["category"]].append(outcome)
@@ -153,11 +170,7 @@ def test_customer_journeys(stack: FullStack) -> None:
     failures = [o for o in outcomes if not o.resolved or o.loops or o.empathy is False]
     for outcome in failures:
         lines += [f"\n{outcome.journey['opener']!r}: {outcome.problem}", *outcome.transcript]
-    print("\n".join(lines))
-    resolved = sum(o.resolved for o in outcomes) / len(outcomes)
-    assert resolved >= 0.95
-    assert sum(o.loops for o in outcomes) == 0
-    assert all(o.empathy for o in outcomes if o.empathy is not None)
+    return "\n".join(lines)
 
 
 def parse(stack: FullStack, text: str) -> str:
@@ -168,6 +181,7 @@ def parse(stack: FullStack, text: str) -> str:
         return json.load(response)["intent"]["name"]
 
 
+@pytest.mark.timeout(1200)
 def test_paraphrase_accuracy_of_the_live_model(stack: FullStack) -> None:
     trained = training_texts()
     examples = [(text, intent) for intent, texts in PARAPHRASES.items() for text in texts]
@@ -178,4 +192,4 @@ def test_paraphrase_accuracy_of_the_live_model(stack: FullStack) -> None:
     print(f"\nparaphrase accuracy: {accuracy:.3f} on {len(examples)}")
     for text, intent, got in wrong:
         print(f"  {intent} <- {got}: {text}")
-    assert accuracy >= 0.9
+    assert accuracy >= 0.92  # measured 0.929 on 168 (BENCHMARKS.md)
