@@ -73,7 +73,8 @@ class FormValidator(UsesBackend, FormValidationAction, ABC):
     ) -> list[EventType]:
         acknowledge(dispatcher, tracker)
         form = self.form_name()
-        starting = (tracker.active_loop or {}).get("name") != form
+        # Mid-form a question is always pending; the form's first turn has none yet.
+        starting = not tracker.get_slot("requested_slot")
         if starting and self.delivery_problems_elsewhere and reports_problem(latest_text(tracker)):
             return to_delivery_problem()
         if not starting:

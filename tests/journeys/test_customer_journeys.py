@@ -21,8 +21,9 @@ import pytest
 import yaml
 
 from tests.support.full_stack import FullStack
-from tests.support.processes import say
+from tests.support.processes import ServerProcess, action_server, say
 from tests.unit.test_holdout_is_held_out import normalise, training_texts
+from tests.widget.stack import BACKEND_TOKEN
 
 pytestmark = pytest.mark.slow
 
@@ -118,11 +119,23 @@ def run_journey(stack: FullStack, number: int, journey: dict[str, Any]) -> Outco
     return outcome
 
 
+class PatientStack(FullStack):
+    """The full stack with a backend timeout that survives a loaded test machine."""
+
+    def new_actions(self) -> ServerProcess:
+        env = {
+            "BACKEND_URL": self.api_url,
+            "BACKEND_TOKEN": BACKEND_TOKEN,
+            "BACKEND_READ_TIMEOUT": "15",
+        }
+        return action_server(self.action_port, self.logs, env, name="actions-customer-journeys")
+
+
 @pytest.fixture(scope="module")
 def stack(
     trained_model: Path, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[FullStack]:
-    running = FullStack(
+    running = PatientStack(
         trained_model, tmp_path_factory.mktemp("customer-journeys"), server_logs, 900
     )
     yield running
