@@ -74,6 +74,21 @@ def free_text(value: Any, max_chars: int) -> str | None:
     return text
 
 
+# Replies that answer a yes/no question, not "why are you returning it?".
+NOT_A_REASON = {
+    "yes", "yeah", "yep", "yup", "y", "no", "nope", "n", "ok", "okay", "sure", "fine", "maybe",
+    "idk", "dunno", "because", "why", "what", "hm", "hmm", "please", "thanks", "thank you",
+    "yes please", "no reason", "nothing", "none", "k",
+}  # fmt: skip
+QUESTION = re.compile(r"^(where|what|when|how|why|who|which|can|could|is|are|do|does)\b.*\?\s*$")
+
+
+def plausible_reason(text: str) -> bool:
+    """A return reason says something about the item: not "yes", not a question back."""
+    plain = text.strip().lower().strip(".!? ")
+    return len(plain) >= 2 and plain not in NOT_A_REASON and not QUESTION.match(text.lower())
+
+
 def resolution(value: Any) -> str | None:
     text = str(value or "").lower()
     wants_refund = any(word in text for word in REFUND_WORDS)

@@ -107,7 +107,10 @@ class AskItem(AskForSlot):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> None:
         order = verified_order(tracker)
-        names = item_names(order["items"]) if order else []
+        returned = {found.get("item") for found in (order or {}).get("returns") or []}
+        names = (
+            [name for name in item_names(order["items"]) if name not in returned] if order else []
+        )
         buttons = [{"title": name, "payload": name} for name in names]
         dispatcher.utter_message(response=self.question(tracker, domain), buttons=buttons)
 

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import BackendClient, BackendError, TooManyAttempts, get_client
+from actions.resume import offer_resume
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ class FormSubmitAction(BackendAction, ABC):
     """Runs after a form ends: explains a ``form_problem`` if there is one, else does the task.
 
     Validators and question actions end a form early by setting ``form_problem``; this step
-    always clears it and the question counters so the next form starts fresh.
+    always clears it and the question counters so the next form starts fresh. A task the
+    customer left for this one is offered back at the end (actions/digressions.py).
     """
 
     async def run(
@@ -102,8 +104,10 @@ class FormSubmitAction(BackendAction, ABC):
         problem = tracker.get_slot("form_problem")
         events: list[EventType] = [SlotSet("form_problem", None), SlotSet("ask_counts", None)]
         if isinstance(problem, dict):
-            return events + self.explain(dispatcher, tracker, problem)
-        return events + await self.submit(dispatcher, tracker, domain)
+            events += self.explain(dispatcher, tracker, problem)
+        else:
+            events += await self.submit(dispatcher, tracker, domain)
+        return events + offer_resume(dispatcher, tracker, events)
 
     def explain(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, problem: dict[str, Any]

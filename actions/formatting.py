@@ -6,8 +6,12 @@ backend leaves empty become a neutral phrase instead of a guess.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+
+from babel.numbers import format_currency
+
+from actions.settings import get_settings
 
 UNKNOWN = "not known yet"
 
@@ -29,12 +33,16 @@ def day_and_time(value: str | None) -> str:
     return f"{moment:%A} {moment.day} {moment:%B}, {moment:%H:%M} UTC"
 
 
-def amount(value: Any) -> str:
-    """``120`` → ``120.00``; the contract has no currency, so none is invented."""
+def amount(value: Any, currency: str | None = None) -> str:
+    """``120`` → ``$120.00`` in the shop's currency (``SHOP_CURRENCY``; the backend sends bare
+    numbers)."""
     try:
-        return f"{float(value):.2f}"
+        number = float(value)
     except (TypeError, ValueError):
         return UNKNOWN
+    if number != number:  # NaN
+        return UNKNOWN
+    return format_currency(number, currency or get_settings().shop_currency, locale="en_US")
 
 
 def item_names(items: list[dict[str, Any]]) -> list[str]:
@@ -65,3 +73,14 @@ def _parse(value: str | None) -> date | None:
         return datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def parse_moment(value: str | None) -> datetime | None:
+    """An ISO datetime from the backend as an aware UTC moment (naive means UTC)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

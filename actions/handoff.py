@@ -28,6 +28,7 @@ from actions.base import BackendAction
 from actions.contact import agent_available, no_agent
 from actions.conversation import latest_intent, latest_text, session_events
 from actions.language import is_foreign
+from actions.resume import offer_resume
 
 ACTION_LISTEN = "action_listen"
 # Slots a finished, stopped or handed-over task leaves behind and the next one must not see.
@@ -63,7 +64,11 @@ class ActionHandoffToHuman(BackendAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reason = self.reason(tracker)
-        events = [*clear_task_state(tracker), SlotSet("handoff_reason", reason)]
+        events = [
+            *clear_task_state(tracker),
+            SlotSet("interrupted_task", None),
+            SlotSet("handoff_reason", reason),
+        ]
         if not agent_available(tracker):
             return events + await no_agent(self, dispatcher, tracker, reason)
         dispatcher.utter_message(response="utter_handoff")
@@ -201,7 +206,7 @@ class ActionDecline(Action):
             events.append(SlotSet("address", None))
         if question == "recent_order":
             events.append(SlotSet("recent_order_id", None))
-        return events
+        return events + offer_resume(dispatcher, tracker, [])
 
 
 class ActionStopForm(Action):
@@ -214,5 +219,5 @@ class ActionStopForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_form_stopped")
-        events = clear_task_state(tracker)
+        events = [*clear_task_state(tracker), SlotSet("interrupted_task", None)]
         return events if ActiveLoop(None) in events else [*events, ActiveLoop(None)]

@@ -19,6 +19,7 @@ from actions.backend import BackendError, Conflict, NotFound
 from actions.base import BackendAction, FormSubmitAction, explain_failure, explain_problem
 from actions.conversation import client_address, conversation_id, identity
 from actions.formatting import day, items_summary
+from actions.resume import offer_resume
 from actions.validation import OrderFormValidator, order_snapshot, verified_order
 
 MAX_ADDRESS_CHARS = 500
@@ -78,6 +79,8 @@ def say_address_locked(dispatcher: CollectingDispatcher, order: dict[str, Any]) 
 
 
 class ValidateTrackOrderForm(OrderFormValidator):
+    delivery_problems_elsewhere = True
+
     def name(self) -> str:
         return "validate_track_order_form"
 
@@ -155,10 +158,11 @@ class ActionCancelOrder(BackendAction):
         except BackendError as error:
             return events + explain_failure(dispatcher, error, changing=True)
         dispatcher.utter_message(response="utter_order_cancelled_now", number=number)
-        return events + [
-            SlotSet("verified_order", order_snapshot(order)),
-            SlotSet("task_succeeded", True),
-        ]
+        return (
+            events
+            + [SlotSet("verified_order", order_snapshot(order)), SlotSet("task_succeeded", True)]
+            + offer_resume(dispatcher, tracker, [])
+        )
 
 
 # --- change the delivery address --------------------------------------------------------------
@@ -243,7 +247,8 @@ class ActionChangeAddress(BackendAction):
         dispatcher.utter_message(
             response="utter_address_changed", number=number, address=order["shipping_address"]
         )
-        return events + [
-            SlotSet("verified_order", order_snapshot(order)),
-            SlotSet("task_succeeded", True),
-        ]
+        return (
+            events
+            + [SlotSet("verified_order", order_snapshot(order)), SlotSet("task_succeeded", True)]
+            + offer_resume(dispatcher, tracker, [])
+        )

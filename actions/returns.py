@@ -7,6 +7,7 @@ number (a secret only the customer has) or from an order number after the identi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -22,9 +23,11 @@ from actions.base import (
     explain_failure,
     explain_problem,
     offer_handoff,
+    problem_from_error,
 )
 from actions.conversation import client_address, conversation_id, identity
-from actions.formatting import amount, day, item_names, one_of
+from actions.formatting import amount, day, item_names, one_of, parse_moment
+from actions.settings import get_settings
 from actions.validation import OrderFormValidator, verified_order
 
 MAX_ITEM_CHARS = 200
@@ -41,6 +44,21 @@ def say_not_returnable(dispatcher: CollectingDispatcher, number: str, status: st
     dispatcher.utter_message(response=response, number=number)
 
 
+def say_existing_returns(
+    dispatcher: CollectingDispatcher, number: str, returns: list[dict[str, Any]]
+) -> None:
+    """The return the customer already has: its number, status and label."""
+    for found in returns:
+        dispatcher.utter_message(
+            response="utter_already_returned_rma",
+            item=found.get("item") or "your item",
+            number=number,
+            rma=found.get("rma"),
+            status=found.get("status") or "requested",
+            label_url=found.get("label_url") or "",
+        )
+
+
 def say_items(
     dispatcher: CollectingDispatcher, response: str, number: str, names: list[str]
 ) -> None:
@@ -52,8 +70,33 @@ class ValidateReturnForm(OrderFormValidator):
     def name(self) -> str:
         return "validate_return_form"
 
-    def order_problem(self, order: dict[str, Any]) -> dict[str, Any] | None:
-        return None if order["status"] == "delivered" else {"code": "not_delivered"}
+    async def check_order(self, order: dict[str, Any]) -> dict[str, Any] | None:
+        """Not delivered, outside the window, or every item already on its way back: said
+        before the item, reason or refund questions. Items with a return are noted so they are
+        neither offered nor booked twice."""
+        if order["status"] != "delivered":
+            return {"code": "not_delivered"}
+        delivered = parse_moment(order.get("delivered_at"))
+        window = get_settings().return_window_days
+        if delivered and datetime.now(UTC) > delivered + timedelta(days=window):
+            return {"code": "return_window_expired", "window_days": window}
+        try:
+            existing = await self.backend.list_returns(order["order_id"])
+        except BackendError as error:
+            return problem_from_error(error)
+        order["returns"] = [
+            {
+                "rma": found["rma"],
+                "item": (found.get("item") or {}).get("name"),
+                "status": found.get("status"),
+                "label_url": found.get("label_url"),
+            }
+            for found in existing
+        ]
+        returned = {found["item"] for found in order["returns"]}
+        if set(item_names(order["items"])) <= returned:
+            return {"code": "already_returned"}
+        return None
 
     def validate_item(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -64,7 +107,7 @@ class ValidateReturnForm(OrderFormValidator):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         reason = answers.free_text(value, MAX_REASON_CHARS)
-        if reason is None or len(reason) < 2:
+        if reason is None or not answers.plausible_reason(reason):
             dispatcher.utter_message(response="utter_invalid_return_reason")
             return {"return_reason": None}
         return {"return_reason": reason}
@@ -78,13 +121,20 @@ class ValidateReturnForm(OrderFormValidator):
         return {"resolution": choice}
 
     def after_validation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
-        """Turn "the shoes" into the order's item name once the order is known."""
+        """Turn "the shoes" into the order's item name once the order is known; an item that
+        already has a return gets its return number and label instead of a second return."""
         order, wanted = verified_order(tracker), tracker.get_slot("item")
-        if order is None or not wanted or wanted in item_names(order["items"]):
+        if order is None or not wanted:
             return []
         matches = answers.matching_items(wanted, order["items"])
+        if wanted in item_names(order["items"]):
+            matches = [wanted]
         if len(matches) == 1:
-            return [SlotSet("item", matches[0])]
+            earlier = [found for found in order.get("returns") or [] if found["item"] == matches[0]]
+            if earlier:
+                say_existing_returns(dispatcher, order["order_id"], earlier)
+                return [SlotSet("item", None)]
+            return [] if matches[0] == wanted else [SlotSet("item", matches[0])]
         if matches:
             say_items(dispatcher, "utter_ambiguous_item", order["order_id"], matches)
         else:
@@ -101,8 +151,21 @@ class ActionCreateReturn(FormSubmitAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, problem: dict[str, Any]
     ) -> list[EventType]:
         order = verified_order(tracker)
-        if problem.get("code") == "not_delivered" and order:
+        code = problem.get("code")
+        if code == "not_delivered" and order:
             say_not_returnable(dispatcher, order["order_id"], order["status"])
+            return self._clear()
+        if code == "return_window_expired" and order:
+            return self._clear() + offer_handoff(
+                dispatcher,
+                "utter_return_window_expired",
+                "return_window_expired",
+                number=order["order_id"],
+                delivered=day(order.get("delivered_at")),
+                window_days=problem.get("window_days", get_settings().return_window_days),
+            )
+        if code == "already_returned" and order:
+            say_existing_returns(dispatcher, order["order_id"], order.get("returns") or [])
             return self._clear()
         return super().explain(dispatcher, tracker, problem) + self._clear()
 
@@ -245,7 +308,15 @@ class ActionRefundStatus(FormSubmitAction):
             return events
         except BackendError as error:
             return events + explain_failure(dispatcher, error)
-        if not returns:
+        order = verified_order(tracker)
+        if not returns and order and order["status"] in ("processing", "shipped", "cancelled"):
+            dispatcher.utter_message(
+                response=f"utter_no_refund_{order['status']}",
+                number=number,
+                expected=day(order.get("expected_delivery")),
+                window_days=get_settings().return_window_days,
+            )
+        elif not returns:
             dispatcher.utter_message(response="utter_no_returns", number=number)
         for found in returns[-MAX_REFUNDS_LISTED:]:
             say_refund(dispatcher, found)

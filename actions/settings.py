@@ -74,6 +74,10 @@ class ActionSettings:
     server_port: int = 5055
     server_token: str = ""
     max_body_bytes: int = 1024 * 1024  # larger requests get a JSON 413
+    # ISO 4217 code of the shop's prices: the backend's amounts are plain numbers.
+    shop_currency: str = "USD"
+    # Days after delivery a return is accepted; the backend's rule, told before any question.
+    return_window_days: int = 30
 
 
 def load_settings() -> ActionSettings:
@@ -96,6 +100,8 @@ def load_settings() -> ActionSettings:
         server_port=_whole("ACTION_PORT", 5055, minimum=1),
         server_token=_text("ACTION_SERVER_TOKEN", ""),
         max_body_bytes=_whole("SANIC_REQUEST_MAX_SIZE", 1024 * 1024, minimum=1),
+        shop_currency=_text("SHOP_CURRENCY", "USD").strip().upper() or "USD",
+        return_window_days=_whole("RETURN_WINDOW_DAYS", 30, minimum=1),
     )
 
 

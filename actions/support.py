@@ -116,6 +116,8 @@ class ActionOpenTicket(FormSubmitAction):
 
 
 class ValidateComplaintForm(FormValidator):
+    delivery_problems_elsewhere = True
+
     def name(self) -> str:
         return "validate_complaint_form"
 

@@ -1,7 +1,9 @@
 """The validators every form builds on.
 
 ``FormValidator`` ends a form as soon as something set ``form_problem`` (the form's last step
-then explains it) and skips the email question for a customer the widget already verified.
+then explains it) and skips the email question for a customer the widget already verified. Before
+reading an answer it acknowledges an upset customer (actions/empathy.py) and lets a message that
+is not an answer, "stop" or another task, leave the form (actions/digressions.py).
 ``OrderFormValidator`` adds the order number and the identity check: as soon as both an order
 number and an identity are known it looks the order up, so "wrong email" and "unknown order" get
 the same answer and the questions start over, and nothing about an order is said before it
@@ -22,7 +24,16 @@ from rasa_sdk.types import DomainDict
 from actions import answers
 from actions.backend import BackendError, InvalidRequest, NotFound
 from actions.base import UsesBackend, problem_from_error
-from actions.conversation import client_address, conversation_id, identity
+from actions.conversation import client_address, conversation_id, identity, latest_text
+from actions.delivery_words import reports_problem
+from actions.digressions import (
+    digression_target,
+    is_stop,
+    leave_form,
+    stop_form,
+    to_delivery_problem,
+)
+from actions.empathy import acknowledge
 
 # What the actions keep of a verified order (the slot is stored with the conversation).
 ORDER_FIELDS = (
@@ -49,9 +60,30 @@ def verified_order(tracker: Tracker) -> dict[str, Any] | None:
 
 
 class FormValidator(UsesBackend, FormValidationAction, ABC):
+    # Forms a late, lost or damaged parcel is often worded as (a complaint, "where is it?"):
+    # such a first message goes to the delivery-problem claim instead.
+    delivery_problems_elsewhere = False
+
     @abstractmethod
     def name(self) -> str:
         """``validate_<form>`` (abstract, so the SDK skips this base class)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        acknowledge(dispatcher, tracker)
+        form = self.form_name()
+        # Mid-form a question is always pending; the form's first turn has none yet.
+        starting = not tracker.get_slot("requested_slot")
+        if starting and self.delivery_problems_elsewhere and reports_problem(latest_text(tracker)):
+            return to_delivery_problem()
+        if not starting:
+            if is_stop(latest_text(tracker)):
+                return stop_form()
+            target = digression_target(tracker, form)
+            if target:
+                return leave_form(tracker, form, target)
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self,
@@ -102,6 +134,11 @@ class OrderFormValidator(FormValidator, ABC):
         """A reason this form cannot go on with this order (e.g. it has shipped already)."""
         return None
 
+    async def check_order(self, order: dict[str, Any]) -> dict[str, Any] | None:
+        """Eligibility decided right after the identity check, before any other question;
+        forms that need more than the order itself (e.g. its returns) override this."""
+        return self.order_problem(order)
+
     async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
         number, who = tracker.get_slot("order_id"), identity(tracker)
         if not number or not who:
@@ -115,8 +152,8 @@ class OrderFormValidator(FormValidator, ABC):
         except BackendError as error:
             return [SlotSet("form_problem", problem_from_error(error))]
         snapshot = order_snapshot(order)
+        problem = await self.check_order(snapshot)
         events = [SlotSet("verified_order", snapshot)]
-        problem = self.order_problem(snapshot)
         if problem:
             events.append(SlotSet("form_problem", problem))
         return events

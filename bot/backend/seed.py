@@ -1,5 +1,5 @@
 """Demo and test data from docs/backend-api.md, with dates relative to now so the return-window
-cases (10 days vs 90 days after delivery) stay true whenever the database is created."""
+cases (5 or 10 days vs 90 days after delivery) stay true whenever the database is created."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def seed_orders(now: datetime) -> list[tuple[dict[str, Any], list[tuple[str, int
     today = now.date()
     delivered_10 = now - timedelta(days=10)
     delivered_90 = now - timedelta(days=90)
+    delivered_5 = now - timedelta(days=5)
     return [
         (
             {
@@ -107,6 +108,19 @@ def seed_orders(now: datetime) -> list[tuple[dict[str, Any], list[tuple[str, int
                 "created_at": now - timedelta(hours=2),
             },
             [("CG-BURR", 1)],
+        ),
+        (
+            {
+                "order_id": "20002",
+                "customer_id": "C1002",
+                "status": "delivered",
+                **_tracking("UPS", "1Z999AA10123456786"),
+                "expected_delivery": delivered_5.date(),
+                "delivered_at": delivered_5,
+                "shipping_address": SAM_ADDRESS,
+                "created_at": now - timedelta(days=9),
+            },
+            [("WB-750", 1), ("SK-RUN-3", 2)],
         ),
     ]
 

@@ -210,6 +210,7 @@ async def test_seed_matches_the_contract(api: Api) -> None:
         "10003": "delivered",
         "10004": "delivered",
         "20001": "processing",
+        "20002": "delivered",
     }
     assert orders["20001"]["customer_id"] == "C1002"
     assert "Trail Running Shoes" in [item["name"] for item in orders["10003"]["items"]]

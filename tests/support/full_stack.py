@@ -35,17 +35,18 @@ class FullStack:
         logs: Path,
         actions_env: dict[str, str] | None = None,
         rasa_env: dict[str, str] | None = None,
+        start_timeout_s: float = RASA_BOOT_TIMEOUT_S,
     ) -> None:
         self.directory, self.logs, self.model = directory, logs, model
         self.actions_env, self.rasa_env = actions_env or {}, rasa_env or {}
         self.backend, self.api_url = start_backend(directory, logs)
         self.action_port = free_port()
-        self.actions = self.new_actions().start()
+        self.actions = self.new_actions().start(start_timeout_s)
         self.endpoints = write_endpoints(directory, f"http://127.0.0.1:{self.action_port}/webhook")
         self.credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
         self.cx_path = directory / "cx.db"
         self.rasa_port = free_port()
-        self.rasa = self.new_rasa().start(RASA_BOOT_TIMEOUT_S)
+        self.rasa = self.new_rasa().start(start_timeout_s)
 
     def new_actions(self) -> ServerProcess:
         env = {"BACKEND_URL": self.api_url, "BACKEND_TOKEN": BACKEND_TOKEN, **self.actions_env}

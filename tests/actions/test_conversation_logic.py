@@ -1,0 +1,131 @@
+"""The decisions behind digressions, eligibility first and delivery claims: what counts as an
+answer, what leaves a form, what the backend already rules out before any question. Eligibility
+runs against the real reference backend with its seed data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions import answers
+from actions.backend import BackendClient
+from actions.delivery import problem_kind
+from actions.digressions import digression_target, is_stop, slots_before_latest_message
+from actions.formatting import amount
+from actions.returns import ValidateReturnForm
+from actions.validation import order_snapshot
+
+ALEX = {"email": "alex.kim@example.com"}
+
+
+def tracker(
+    intent: str, confidence: float, requested: str | None, entities: list[str] = ()
+) -> Tracker:
+    message: dict[str, Any] = {
+        "text": "some text",
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": [{"entity": name, "value": "x"} for name in entities],
+    }
+    events = [
+        {"event": "slot", "name": "order_id", "value": "10003"},
+        {"event": "user", "text": "some text", "parse_data": message},
+        {"event": "slot", "name": "order_id", "value": "10001"},
+    ]
+    return Tracker(
+        "s", {"requested_slot": requested}, message, events, False, None, {"name": "x"}, ""
+    )
+
+
+def test_another_task_leaves_the_form_an_answer_does_not() -> None:
+    assert digression_target(tracker("track_order", 0.9, "item"), "return_form") == (
+        "track_order_form"
+    )
+    assert digression_target(tracker("faq", 0.8, "email"), "return_form") == (
+        "action_answer_digression"
+    )
+    # the same intent as the form, a low confidence, or the asked-for entity: an answer
+    assert digression_target(tracker("return_item", 0.9, "item"), "return_form") is None
+    assert digression_target(tracker("track_order", 0.4, "item"), "return_form") is None
+    assert (
+        digression_target(tracker("track_order", 0.9, "order_id", ["order_id"]), "return_form")
+        is None
+    )
+    # the rating questions take everything as an answer
+    assert (
+        digression_target(tracker("track_order", 0.9, "feedback_comment"), "feedback_form") is None
+    )
+
+
+def test_the_form_keeps_its_answers_from_before_the_digression() -> None:
+    assert slots_before_latest_message(tracker("track_order", 0.9, "item")) == {"order_id": "10003"}
+
+
+@pytest.mark.parametrize("text", ["stop", "Cancel", "forget it!", "never mind", "stop please"])
+def test_stop_words(text: str) -> None:
+    assert is_stop(text)
+
+
+@pytest.mark.parametrize("text", ["cancel order 10002", "stop sending me emails", "no"])
+def test_not_stop_words(text: str) -> None:
+    assert not is_stop(text)
+
+
+@pytest.mark.parametrize("text", ["yes", "ok", "No.", "where is order 10001?", "?"])
+def test_implausible_return_reasons(text: str) -> None:
+    assert not answers.plausible_reason(text)
+
+
+@pytest.mark.parametrize("text", ["too small", "it leaks", "damaged", "wrong colour"])
+def test_plausible_return_reasons(text: str) -> None:
+    assert answers.plausible_reason(text)
+
+
+@pytest.mark.parametrize(
+    ("texts", "kind"),
+    [
+        (["my parcel was stolen from the porch"], "stolen"),
+        (["the box arrived crushed"], "damaged"),
+        (["it says delivered but i never got it"], "lost"),
+        (["tracking hasn't moved in 3 days"], "late"),
+    ],
+)
+def test_problem_kind(texts: list[str], kind: str) -> None:
+    assert problem_kind(texts) == kind
+
+
+def test_amounts_carry_the_currency() -> None:
+    assert amount(120) == "$120.00"
+    assert amount("18", "EUR") == "€18.00"
+    assert amount(None) == "not known yet"
+
+
+async def check(client: BackendClient, number: str) -> tuple[dict[str, Any], Any]:
+    order = order_snapshot(await client.lookup_order(number, ALEX, "conv-eligibility"))
+    return order, await ValidateReturnForm(client).check_order(order)
+
+
+async def test_eligibility_is_decided_from_the_order_before_any_question(
+    backend_client: BackendClient,
+) -> None:
+    assert (await check(backend_client, "10004"))[1] == {
+        "code": "return_window_expired",
+        "window_days": 30,
+    }
+    assert (await check(backend_client, "10001"))[1] == {"code": "not_delivered"}
+    order, problem = await check(backend_client, "10003")
+    assert problem is None and order["returns"] == []
+
+    created = await backend_client.create_return(
+        "10003", ALEX, "conv-eligibility", "shoes", "too small", "exchange"
+    )
+    order, problem = await check(backend_client, "10003")
+    assert problem is None  # the socks can still go back
+    assert order["returns"][0]["rma"] == created["rma"]
+    assert order["returns"][0]["label_url"].endswith(f"{created['rma']}.pdf")
+
+    await backend_client.create_return(
+        "10003", ALEX, "conv-eligibility", "socks", "too big", "refund"
+    )
+    assert (await check(backend_client, "10003"))[1] == {"code": "already_returned"}
