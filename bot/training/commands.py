@@ -18,8 +18,9 @@ from bot.training.discovery import discover
 from bot.training.evaluate import evaluate_model, load_examples
 from bot.training.export import export
 from bot.training.gate import GateDecision, compare
-from bot.training.inbox import inbox_items
+from bot.training.inbox import InboxItem, inbox_items
 from bot.training.promote import ModelStore, promote, rollback
+from bot.training.surfacing import load_surfacing
 
 
 def training_dir(settings: Settings) -> Path:
@@ -65,8 +66,13 @@ async def _with_cx_session(settings: Settings, work):
         await engine.dispose()
 
 
+def _surfaced_items(settings: Settings) -> list[InboxItem]:
+    surfacing = load_surfacing(settings)
+    return asyncio.run(_with_cx_session(settings, lambda s: inbox_items(s, surfacing=surfacing)))
+
+
 def run_inbox(settings: Settings, args: argparse.Namespace) -> int:
-    items = asyncio.run(_with_cx_session(settings, inbox_items))
+    items = _surfaced_items(settings)
     for item in items[: args.limit]:
         reasons = ",".join(sorted(item.reasons))
         guess = item.suggested_intent or "-"
@@ -76,9 +82,8 @@ def run_inbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_discover(settings: Settings, args: argparse.Namespace) -> int:
-    items = asyncio.run(_with_cx_session(settings, inbox_items))
-    for cluster in discover(items, min_size=args.min_size):
-        print(f"{cluster.size:5}  {cluster.suggested_name}")
+    for cluster in discover(_surfaced_items(settings), min_size=args.min_size):
+        print(f"{cluster.size:5}  {cluster.suggested_name} ({cluster.customers} customers)")
         for text in cluster.representatives:
             print(f"         - {text}")
     return 0

@@ -9,8 +9,8 @@ or numbers (order numbers!) are one inbox item. Only redacted text is ever read 
 
 from __future__ import annotations
 
+import asyncio
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,18 +29,12 @@ from bot.training.surfacing import (
     embed_turns,
     is_novel,
     model_reasons,
+    text_key,
 )
 
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{2,49}$")
 # Names Rasa or the catalogue already use: labelling with them is fine, creating them is not.
 RESERVED_INTENTS = {"nlu_fallback", "faq", "out_of_scope", "restart", "session_start", "back"}
-
-
-def text_key(text: str) -> str:
-    """Case, spacing, trailing punctuation and digits do not make a message different."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    folded = re.sub(r"\d+", "#", folded)
-    return " ".join(folded.split()).rstrip(" .!?,;:")[:512]
 
 
 @dataclass
@@ -90,7 +84,9 @@ async def inbox_items(
             if eligible(turn, surfacing.button_titles, windows, text_key)
             and text_key(turn.user_text)
         ]
-    vectors = embed_turns([t for turns in kept.values() for t in turns], surfacing.embedder)
+    eligible_turns = [turn for turns in kept.values() for turn in turns]
+    # The encoder is CPU-bound: keep the event loop serving other people meanwhile.
+    vectors = await asyncio.to_thread(embed_turns, eligible_turns, surfacing.embedder)
     items: dict[str, InboxItem] = {}
     for conversation in conversations:
         said = [turn for turn in conversation.turns if turn.user_text]

@@ -17,7 +17,9 @@ something the NLU model should learn from.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +29,15 @@ import numpy as np
 import yaml
 
 from bot.cxlog.models import Conversation, Handoff, Turn
-from bot.training.novelty import Embedder, NoveltyModel, only_placeholders, strip_placeholders
+from bot.settings import Settings
+from bot.training.model import fingerprint
+from bot.training.novelty import (
+    Embedder,
+    NoveltyModel,
+    novelty_model,
+    only_placeholders,
+    strip_placeholders,
+)
 
 LOW_CONFIDENCE = 0.6
 AMBIGUITY_MARGIN = 0.1
@@ -73,6 +83,13 @@ class Surfacing:
     faq_min_score: float = 0.5
     low_csat: int = 2
     retrieval_intents: frozenset[str] = field(default_factory=lambda: frozenset({"faq"}))
+
+
+def text_key(text: str) -> str:
+    """Case, spacing, trailing punctuation and digits do not make a message different."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = re.sub(r"\d+", "#", folded)
+    return " ".join(folded.split()).rstrip(" .!?,;:")[:512]
 
 
 def button_titles(project_dir: Path) -> list[str]:
@@ -181,8 +198,11 @@ def embed_turns(turns: list[Turn], embedder: Embedder | None) -> dict[int, np.nd
 
 
 def is_novel(turn: Turn, vector: np.ndarray | None, novelty: NoveltyModel | None) -> bool:
+    """"That's not what I asked" is about the previous answer, which is surfaced instead."""
     label = novelty_label(turn)
     if novelty is None or vector is None or not label or turn.is_fallback:
+        return False
+    if SAID_WRONG.search(turn.user_text or ""):
         return False
     return novelty.is_novel(vector, label)
 
@@ -190,3 +210,48 @@ def is_novel(turn: Turn, vector: np.ndarray | None, novelty: NoveltyModel | None
 def agent_windows(handoffs: Iterable[Handoff]) -> list[tuple[datetime, datetime | None]]:
     """From a handoff request until the person ends it, messages are meant for that person."""
     return [(handoff.requested_at, handoff.ended_at) for handoff in handoffs]
+
+
+def load_surfacing(settings: Settings, embedder: Embedder | None = None) -> Surfacing:
+    """Everything surfacing needs for the project's current training data (slow the first time:
+    the training examples are embedded once, then cached on disk)."""
+    embedder = embedder or Embedder()
+    novelty = novelty_model(
+        settings.project_dir,
+        settings.nlu_novelty_cache_dir,
+        settings.nlu_novelty_neighbours,
+        settings.nlu_novelty_percentile,
+        embedder,
+    )
+    return Surfacing(
+        novelty=novelty,
+        embedder=embedder,
+        button_titles=frozenset(map(text_key, button_titles(settings.project_dir))),
+        rephrase_similarity=settings.nlu_rephrase_similarity,
+        faq_min_score=settings.nlu_faq_min_score,
+    )
+
+
+class SurfacingCache:
+    """One :class:`Surfacing` per training-data fingerprint, built off the event loop.
+
+    The review app keeps one for its lifetime; after an export changes the training data the next
+    inbox view recalibrates (only the new examples are embedded).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._embedder = Embedder()
+        self._lock = asyncio.Lock()
+        self._key: str | None = None
+        self._value: Surfacing | None = None
+
+    async def get(self) -> Surfacing:
+        key = fingerprint(self._settings.project_dir)
+        async with self._lock:
+            if self._value is None or key != self._key:
+                self._value = await asyncio.to_thread(
+                    load_surfacing, self._settings, self._embedder
+                )
+                self._key = key
+        return self._value
