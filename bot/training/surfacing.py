@@ -198,7 +198,7 @@ def embed_turns(turns: list[Turn], embedder: Embedder | None) -> dict[int, np.nd
 
 
 def is_novel(turn: Turn, vector: np.ndarray | None, novelty: NoveltyModel | None) -> bool:
-    """"That's not what I asked" is about the previous answer, which is surfaced instead."""
+    """ "That's not what I asked" is about the previous answer, which is surfaced instead."""
     label = novelty_label(turn)
     if novelty is None or vector is None or not label or turn.is_fallback:
         return False
