@@ -22,6 +22,8 @@ from bot.training.inbox import InboxItem, inbox_items
 from bot.training.promote import ModelStore, promote, rollback
 from bot.training.surfacing import load_surfacing
 
+COMMAND_LINE = "the command line"  # who promoted or rolled back, when not a review-app user
+
 
 def training_dir(settings: Settings) -> Path:
     return settings.var_dir / "training"
@@ -159,14 +161,17 @@ def run_promote(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nlu: {candidate.name} has not passed `nlu compare`; refusing to promote")
         return 1
     ids = asyncio.run(
-        promote(_store(settings), candidate, settings.rasa_nodes, settings.rasa_auth_token)
+        promote(
+            _store(settings), candidate, settings.rasa_nodes, settings.rasa_auth_token, COMMAND_LINE
+        )
     )
     print(f"nlu: promoted {candidate.name}; Rasa now runs model {', '.join(ids)}")
     return 0
 
 
 def run_rollback(settings: Settings, args: argparse.Namespace) -> int:
-    ids = asyncio.run(rollback(_store(settings), settings.rasa_nodes, settings.rasa_auth_token))
+    store = _store(settings)
+    ids = asyncio.run(rollback(store, settings.rasa_nodes, settings.rasa_auth_token, COMMAND_LINE))
     print(f"nlu: rolled back; Rasa now runs model {', '.join(ids)}")
     return 0
 

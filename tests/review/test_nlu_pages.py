@@ -632,13 +632,29 @@ async def test_promotion_needs_admin_a_passed_gate_and_rolls_back(nlu: Nlu) -> N
     status = (await admin.get("/api/nlu/training")).json()
     assert status["candidate_is_live"] is True and status["can_promote"] is False
     assert status["rollback_available"] is True
+    # The page says which model is live, since when and by whom, and keeps its comparison.
+    assert status["comparison"]["current"] is True
+    live_now = status["live"]["current"]
+    assert (live_now["model"], live_now["by"], live_now["how"]) == (
+        candidate.name,
+        "admin",
+        "promoted",
+    )
+    assert status["live"]["previous"]["model"] == "assistant.tar.gz"
+    assert datetime.fromisoformat(live_now["since"]) > datetime.now(UTC) - timedelta(minutes=5)
     reply = await send(admin, "/api/nlu/promotions")
-    assert reply.status == 409  # the comparison was against the model it replaced
+    assert reply.status == 409  # already live
 
     assert (await send(annotator, "/api/nlu/rollbacks")).status == 403
     reply = await send(admin, "/api/nlu/rollbacks")
     assert reply.status == 200 and reply.json()["model_ids"] == ["model-2"]
     assert live.read_text() == "old model"
+    live_state = (await admin.get("/api/nlu/training")).json()["live"]
+    assert (live_state["current"]["model"], live_state["current"]["how"]) == (
+        "assistant.tar.gz",
+        "rolled back",
+    )
+    assert live_state["previous"]["model"] == candidate.name
 
 
 async def test_a_rasa_that_refuses_the_model_leaves_the_live_model(nlu: Nlu) -> None:

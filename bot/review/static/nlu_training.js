@@ -95,8 +95,26 @@
     });
   }
 
+  function describe(entry) {
+    let text = entry.model + ", live since " + entry.since;
+    if (entry.by) {
+      text += " (" + entry.how + " by " + entry.by + ")";
+    }
+    return text;
+  }
+
+  function drawLive(status) {
+    const live = status.live || {};
+    let text = live.current ? "Live model: " + describe(live.current) + "." : "No live model yet.";
+    if (live.previous && status.rollback_available) {
+      text += " Rolling back would bring back " + live.previous.model + ".";
+    }
+    byId("nlu-live").textContent = text;
+  }
+
   function draw(status) {
     latest = status;
+    drawLive(status);
     const busy = status.job.running;
     const pending = status.pending_labels;
     byId("nlu-pending").textContent =
@@ -164,12 +182,28 @@
       api.say("Comparison started.");
     },
     "nlu-promote": async function () {
+      const live = (latest.live || {}).current;
+      const question =
+        "Make " + latest.candidate + " the live model? Customers get its answers from now on" +
+        (live ? "; " + live.model + " is kept so you can roll back." : ".");
+      if (!window.confirm(question)) {
+        return;
+      }
       const result = await api.post("/api/nlu/promotions", { candidate: latest.candidate });
       byId("nlu-swap-result").textContent =
         "Promoted " + result.promoted + "; Rasa runs model " + result.model_ids.join(", ") + ".";
       api.say("Promoted.");
     },
     "nlu-rollback": async function () {
+      const live = latest.live || {};
+      const back = live.previous ? live.previous.model : "the previous model";
+      const now = live.current ? live.current.model : "the live model";
+      const question =
+        "Go back to " + back + "? " + now + " stops answering customers. The examples exported " +
+        "for it stay in the training data and will be in the next training.";
+      if (!window.confirm(question)) {
+        return;
+      }
       const result = await api.post("/api/nlu/rollbacks", {});
       byId("nlu-swap-result").textContent =
         "Rolled back; Rasa runs model " + result.model_ids.join(", ") + ".";
