@@ -130,7 +130,6 @@ def evaluate_candidate(settings: Settings, candidate: Path, margin: float) -> Ga
                 "deltas": decision.deltas,
                 "regressions": decision.regressions,
                 "new_intents": decision.new_intents,
-                "changes": decision.changes,
                 "current": current.report.as_dict(),
                 "candidate_report": challenger.report.as_dict(),
             },

@@ -25,15 +25,11 @@ class IntentReport:
 
 
 def load_examples(path: Path) -> list[tuple[str, str]]:
-    """(text, label) pairs from a Rasa NLU YAML file; FAQ questions are labelled with their
-    answer (``faq/<name>``), so the gate sees each FAQ, not one ``faq`` intent."""
+    """(text, intent) pairs from a Rasa NLU YAML file."""
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
     data = RasaYAMLReader().read(str(path))
-    return [
-        (m.get("text"), m.get("intent_response_key") or m.get("intent"))
-        for m in data.intent_examples
-    ]
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
 def intent_report(gold: list[str], predicted: list[str]) -> IntentReport:
@@ -59,21 +55,13 @@ def intent_report(gold: list[str], predicted: list[str]) -> IntentReport:
 @dataclass(frozen=True)
 class ModelEvaluation:
     report: IntentReport
-    known_intents: frozenset[str]  # the intents in the model's domain, and its FAQ answers
-    # (text, expected, answered) per evaluation message, to say which answers changed
-    answers: tuple[tuple[str, str, str], ...] = ()
+    known_intents: frozenset[str]  # the intents in the model's domain
 
 
 async def evaluate_model(model: Path, examples: list[tuple[str, str]]) -> ModelEvaluation:
     from rasa.core.agent import Agent
 
-    from bot.training.nlu_eval import predicted_label
-
     agent = Agent.load(str(model))
-    predicted = [predicted_label(await agent.parse_message(text)) for text, _ in examples]
+    predicted = [(await agent.parse_message(text))["intent"]["name"] for text, _ in examples]
     report = intent_report([intent for _, intent in examples], predicted)
-    faq_answers = {name.removeprefix("utter_") for name in agent.domain.responses if "/" in name}
-    answers = tuple(
-        (text, gold, answer) for (text, gold), answer in zip(examples, predicted, strict=True)
-    )
-    return ModelEvaluation(report, frozenset(agent.domain.intents) | faq_answers, answers)
+    return ModelEvaluation(report, frozenset(agent.domain.intents))

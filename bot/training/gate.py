@@ -19,7 +19,6 @@ class GateDecision:
     deltas: dict[str, float]
     regressions: dict[str, float] = field(default_factory=dict)
     new_intents: list[str] = field(default_factory=list)
-    changes: list[dict] = field(default_factory=list)  # see :func:`answer_changes`
 
     def summary(self) -> str:
         """In words for the people who decide, not in F1."""
@@ -50,29 +49,4 @@ def compare(current: ModelEvaluation, candidate: ModelEvaluation, margin: float)
         deltas=deltas,
         regressions=dict(sorted(regressions.items(), key=lambda item: item[1])),
         new_intents=new_intents,
-        changes=answer_changes(current, candidate),
     )
-
-
-def answer_changes(current: ModelEvaluation, candidate: ModelEvaluation) -> list[dict]:
-    """Evaluation messages whose answer changed, grouped by (old answer, new answer), biggest
-    group first, each with its plain-words sentence and whether the change is a fix."""
-    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for (text, gold, before), (_, _, after) in zip(current.answers, candidate.answers, strict=True):
-        if before != after:
-            groups.setdefault((before, after), []).append((text, gold))
-    changes = []
-    for (before, after), messages in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
-        right = sum(gold == after for _, gold in messages)
-        wrong = sum(gold == before for _, gold in messages)
-        questions, get = ("question", "gets") if len(messages) == 1 else ("questions", "get")
-        changes.append(
-            {
-                "from": before, "to": after, "count": len(messages),
-                "better": right, "worse": wrong,
-                "sentence": f"{len(messages)} {questions} that got the {before} answer now {get} "
-                f"the {after} answer",
-                "examples": [text for text, _ in messages[:5]],
-            }
-        )  # fmt: skip
-    return changes

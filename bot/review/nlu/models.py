@@ -80,7 +80,6 @@ def comparison(settings: Settings, candidate: Path) -> dict[str, Any] | None:
         "current_accuracy": decision["current"]["accuracy"],
         "candidate_accuracy": decision["candidate_report"]["accuracy"],
         "rows": rows,
-        "changes": decision.get("changes", []),
         "compared_at": _iso(path.stat().st_mtime),
     }
 

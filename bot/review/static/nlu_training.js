@@ -93,19 +93,6 @@
       line.appendChild(api.element("td", note));
       body.appendChild(line);
     });
-    const changes = byId("nlu-changes");
-    changes.replaceChildren();
-    (comparison.changes || []).forEach(function (change) {
-      let text = change.sentence;
-      if (change.better || change.worse) {
-        text += " (" + change.better + " now right, " + change.worse + " now wrong)";
-      }
-      const item = api.element("li", text + ", e.g. “" + change.examples.join("”, “") + "”");
-      item.dataset.from = change.from;
-      item.dataset.to = change.to;
-      changes.appendChild(item);
-    });
-    byId("nlu-changes-box").hidden = !(comparison.changes || []).length;
   }
 
   function describe(entry) {
