@@ -610,7 +610,7 @@ async def test_promotion_needs_admin_a_passed_gate_and_rolls_back(nlu: Nlu) -> N
     assert status["candidate"] == candidate.name and status["can_promote"] is False
     comparison = status["comparison"]
     assert comparison["promote"] is False
-    assert comparison["summary"].startswith("not ready: it recognises greet (-33 points) less")
+    assert comparison["summary"].startswith("not ready: it recognises greet (-33 points), track")
     assert comparison["rows"][0] == {
         "intent": "greet", "current_f1": 1.0, "candidate_f1": 0.6667, "delta": -0.3333,
         "support": 2, "current_right": 1.0, "candidate_right": 0.5, "regression": True,

@@ -21,6 +21,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.cxlog.broker import build_sanitizer
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
@@ -61,6 +63,7 @@ def _rate(reached: set[str], texts: list[str]) -> float:
     return sum(text_key(text) in reached for text in texts) / len(texts)
 
 
+@pytest.mark.timeout(2400)  # 93 single parses by the real model: minutes on a busy machine
 async def test_never_taught_questions_reach_the_inbox_and_known_ones_do_not(
     tmp_path: Path,
 ) -> None:
