@@ -130,6 +130,16 @@ class Settings:
     # Largest request body Rasa accepts on any route (bigger: a JSON 413).
     rasa_max_body_bytes: int = 1024 * 1024
     nlu_gate_margin: float = 0.02
+    # NLU inbox surfacing (bot/training/surfacing.py): a message is novel when its similarity to
+    # the closest examples of its intent is under that intent's percentile of its own examples';
+    # the calibration and training embeddings are cached (by content) in the cache directory.
+    nlu_novelty_percentile: float = 15.0
+    nlu_novelty_neighbours: int = 3
+    nlu_novelty_cache_dir: Path = field(
+        default_factory=lambda: PROJECT_ROOT / "var" / "cache" / "novelty"
+    )
+    nlu_rephrase_similarity: float = 0.75
+    nlu_faq_min_score: float = 0.5
     # Scale-out profile: node ports behind the nginx balancer (which listens on the ports above).
     scale_rasa_ports: tuple[int, ...] = (5006, 5007)
     scale_action_ports: tuple[int, ...] = (5056, 5057)
@@ -222,6 +232,13 @@ def load_settings() -> Settings:
         rasa_cors_origins=_env_list("RASA_CORS_ORIGINS", ()),
         rasa_max_body_bytes=_env_int("SANIC_REQUEST_MAX_SIZE", 1024 * 1024),
         nlu_gate_margin=float(_env("NLU_GATE_MARGIN", "0.02")),
+        nlu_novelty_percentile=float(_env("NLU_NOVELTY_PERCENTILE", "15")),
+        nlu_novelty_neighbours=_env_int("NLU_NOVELTY_NEIGHBOURS", 3),
+        nlu_novelty_cache_dir=Path(
+            _env("NLU_NOVELTY_CACHE_DIR", str(PROJECT_ROOT / "var" / "cache" / "novelty"))
+        ),
+        nlu_rephrase_similarity=float(_env("NLU_REPHRASE_SIMILARITY", "0.75")),
+        nlu_faq_min_score=float(_env("NLU_FAQ_MIN_SCORE", "0.5")),
         scale_rasa_ports=_env_ports("SCALE_RASA_PORTS", (5006, 5007)),
         scale_action_ports=_env_ports("SCALE_ACTION_PORTS", (5056, 5057)),
         scale_rasa_api_port=_env_int("SCALE_RASA_API_PORT", 5008),

@@ -158,7 +158,9 @@ class Sanitizer:
             "intent": _short_id(intent.get("name"), 100),
             "confidence": _number(intent.get("confidence")),
             "entities": [self._entity(e, sender_id, digests, message) for e in raw_entities],
-            "intent_ranking": _ranking(parse_data.get("intent_ranking")),
+            "intent_ranking": _ranking(
+                parse_data.get("intent_ranking"), parse_data.get("response_selector")
+            ),
             "message_id": _short_id(raw.get("message_id")),
             "channel": _channel(raw.get("input_channel"), metadata),
             "host_page": _page(metadata.get(PAGE_METADATA_KEY)),
@@ -278,11 +280,29 @@ def _truthy(value: object) -> bool:
     return value is True or (isinstance(value, int | float) and value == 1)
 
 
-def _ranking(raw: object) -> list[dict[str, Any]]:
+def _ranking(raw: object, selectors: object = None) -> list[dict[str, Any]]:
+    """Top intents; a retrieval intent (``faq``) also keeps the answer the ResponseSelector
+    picked and its score, so the NLU inbox can surface FAQ answers it was unsure of."""
     if not isinstance(raw, list):
         return []
     ranking = []
     for item in raw[:MAX_RANKING]:
         if isinstance(item, dict) and (name := _short_id(item.get("name"), 100)):
-            ranking.append({"name": name, "confidence": _number(item.get("confidence"))})
+            entry = {"name": name, "confidence": _number(item.get("confidence"))}
+            ranking.append({**entry, **_selected_response(name, selectors)})
     return ranking
+
+
+def _selected_response(intent: str, selectors: object) -> dict[str, Any]:
+    if not isinstance(selectors, dict) or intent not in (
+        selectors.get("all_retrieval_intents") or []
+    ):
+        return {}
+    # keyed by the selector's `retrieval_intent`, or "default" when it serves all of them
+    selected = selectors.get(intent) or selectors.get("default")
+    response = selected.get("response") if isinstance(selected, dict) else None
+    if not isinstance(response, dict) or not (
+        key := _short_id(response.get("intent_response_key"), 100)
+    ):
+        return {}
+    return {"response": key, "response_confidence": _number(response.get("confidence"))}

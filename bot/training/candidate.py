@@ -3,6 +3,11 @@
 The review app starts ``python -m bot nlu train-candidate`` as a separate process and polls
 the job file; the command line prints the same progress. Candidates go to models/candidates/
 and never replace the live model by themselves (see :mod:`bot.training.promote`).
+
+Progress is one number over the whole training, not Rasa's per-component bars that restart at
+0 %: the components already trained (and the epochs of the current one) out of as many as the last
+training had, and never behind the time elapsed out of the last training's duration, which also
+gives the time estimate. Stages are named for what the assistant learns, not by component.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.training.config import load_config, with_epochs, write_config
@@ -22,6 +27,21 @@ from bot.training.model import fingerprint
 
 COMPONENT_STARTED = re.compile(r"Starting to train component '([^']+)'")
 EPOCH_PROGRESS = re.compile(r"Epochs:\s+(\d+)%")
+LAST_RUN = "last-training.json"
+# What a CX person reads while a component trains (matched on the component's name).
+STAGE_WORDS = (
+    ("Tokenizer", "reading the examples"),
+    ("Featurizer", "reading the examples"),
+    ("Classifier", "learning the topics"),
+    ("EntityExtractor", "learning to spot order numbers and other details"),
+    ("EntitySynonymMapper", "learning to spot order numbers and other details"),
+    ("ResponseSelector", "learning which FAQ answer fits"),
+    ("Policy", "learning how conversations go"),
+)
+
+
+def stage_words(component: str) -> str:
+    return next((words for key, words in STAGE_WORDS if key in component), "preparing")
 
 
 @dataclass
@@ -33,6 +53,7 @@ class JobState:
     finished_at: str = ""
     model: str = ""
     error: str = ""
+    seconds_left: int | None = None  # estimate, from the last training's duration
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +70,35 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _follow(process: subprocess.Popen[bytes], state: JobState, job_file: Path, log) -> None:
+@dataclass
+class Progress:
+    """Overall progress from the component log lines, against the last training's totals."""
+
+    expected_components: int = 0
+    expected_seconds: float = 0.0
+    components: int = 0
+    epoch_percent: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def percent(self) -> int:
+        done = 0.0
+        if self.expected_components:
+            current = self.epoch_percent / 100 if self.components else 0.0
+            done = (max(self.components - 1, 0) + current) / self.expected_components
+        if self.expected_seconds:
+            done = max(done, (time.monotonic() - self.started) / self.expected_seconds)
+        return min(99, int(done * 100))
+
+    def seconds_left(self, percent: int) -> int | None:
+        elapsed = time.monotonic() - self.started
+        if self.expected_seconds and elapsed < self.expected_seconds:
+            return round(self.expected_seconds - elapsed)
+        return round(elapsed * (100 - percent) / percent) if percent >= 5 else None
+
+
+def _follow(
+    process: subprocess.Popen[bytes], state: JobState, job_file: Path, log, progress: Progress
+) -> None:
     """Parse Rasa's log and progress bars (carriage-return separated) into the job state."""
     buffer = b""
     last_saved = 0.0
@@ -61,12 +110,25 @@ def _follow(process: subprocess.Popen[bytes], state: JobState, job_file: Path, l
         for line in lines:
             text = line.decode(errors="replace")
             if started := COMPONENT_STARTED.search(text):
-                state.stage, state.percent = started.group(1), 0
-            elif progress := EPOCH_PROGRESS.search(text):
-                state.percent = int(progress.group(1))
+                state.stage = stage_words(started.group(1))
+                progress.components += 1
+                progress.epoch_percent = 0
+            elif epochs := EPOCH_PROGRESS.search(text):
+                progress.epoch_percent = int(epochs.group(1))
         if time.monotonic() - last_saved > 0.5:
+            state.percent = max(state.percent, progress.percent())
+            state.seconds_left = progress.seconds_left(state.percent)
             state.save(job_file)
             last_saved = time.monotonic()
+
+
+def _last_run(candidates: Path, models_dir: Path) -> Progress:
+    """Totals of the last candidate training, else the live model's training time."""
+    for path in (candidates / LAST_RUN, models_dir / "assistant.train.json"):
+        if path.exists():
+            last = json.loads(path.read_text())
+            return Progress(int(last.get("components", 0)), float(last.get("seconds", 0.0)))
+    return Progress()
 
 
 def train_candidate(
@@ -78,6 +140,7 @@ def train_candidate(
     name = "candidate-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     state = JobState(status="running", stage="starting", started_at=_now())
     state.save(job_file)
+    progress = _last_run(candidates, models_dir)
     rasa = Path(sys.executable).parent / "rasa"
     with tempfile.TemporaryDirectory() as tmp:
         config = with_epochs(load_config(project_root / "config.yml"), epochs)
@@ -90,7 +153,7 @@ def train_candidate(
             process = subprocess.Popen(  # noqa: S603 (our own command line)
                 command, cwd=project_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )
-            _follow(process, state, job_file, log)
+            _follow(process, state, job_file, log, progress)
             code = process.wait()
     model = candidates / f"{name}.tar.gz"
     state.finished_at = _now()
@@ -99,7 +162,11 @@ def train_candidate(
         state.save(job_file)
         raise RuntimeError(state.error)
     (candidates / f"{name}.fingerprint").write_text(fingerprint(project_root) + "\n")
+    seconds = round(time.monotonic() - progress.started, 1)
+    last_run = {"seconds": seconds, "components": progress.components}
+    (candidates / LAST_RUN).write_text(json.dumps(last_run))
     state.status, state.stage, state.percent, state.model = "succeeded", "done", 100, str(model)
+    state.seconds_left = 0
     state.save(job_file)
     return model
 

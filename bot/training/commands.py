@@ -18,8 +18,11 @@ from bot.training.discovery import discover
 from bot.training.evaluate import evaluate_model, load_examples
 from bot.training.export import export
 from bot.training.gate import GateDecision, compare
-from bot.training.inbox import inbox_items
+from bot.training.inbox import InboxItem, inbox_items
 from bot.training.promote import ModelStore, promote, rollback
+from bot.training.surfacing import load_surfacing
+
+COMMAND_LINE = "the command line"  # who promoted or rolled back, when not a review-app user
 
 
 def training_dir(settings: Settings) -> Path:
@@ -65,8 +68,13 @@ async def _with_cx_session(settings: Settings, work):
         await engine.dispose()
 
 
+def _surfaced_items(settings: Settings) -> list[InboxItem]:
+    surfacing = load_surfacing(settings)
+    return asyncio.run(_with_cx_session(settings, lambda s: inbox_items(s, surfacing=surfacing)))
+
+
 def run_inbox(settings: Settings, args: argparse.Namespace) -> int:
-    items = asyncio.run(_with_cx_session(settings, inbox_items))
+    items = _surfaced_items(settings)
     for item in items[: args.limit]:
         reasons = ",".join(sorted(item.reasons))
         guess = item.suggested_intent or "-"
@@ -76,9 +84,8 @@ def run_inbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_discover(settings: Settings, args: argparse.Namespace) -> int:
-    items = asyncio.run(_with_cx_session(settings, inbox_items))
-    for cluster in discover(items, min_size=args.min_size):
-        print(f"{cluster.size:5}  {cluster.suggested_name}")
+    for cluster in discover(_surfaced_items(settings), min_size=args.min_size):
+        print(f"{cluster.size:5}  {cluster.suggested_name} ({cluster.customers} customers)")
         for text in cluster.representatives:
             print(f"         - {text}")
     return 0
@@ -154,14 +161,17 @@ def run_promote(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nlu: {candidate.name} has not passed `nlu compare`; refusing to promote")
         return 1
     ids = asyncio.run(
-        promote(_store(settings), candidate, settings.rasa_nodes, settings.rasa_auth_token)
+        promote(
+            _store(settings), candidate, settings.rasa_nodes, settings.rasa_auth_token, COMMAND_LINE
+        )
     )
     print(f"nlu: promoted {candidate.name}; Rasa now runs model {', '.join(ids)}")
     return 0
 
 
 def run_rollback(settings: Settings, args: argparse.Namespace) -> int:
-    ids = asyncio.run(rollback(_store(settings), settings.rasa_nodes, settings.rasa_auth_token))
+    store = _store(settings)
+    ids = asyncio.run(rollback(store, settings.rasa_nodes, settings.rasa_auth_token, COMMAND_LINE))
     print(f"nlu: rolled back; Rasa now runs model {', '.join(ids)}")
     return 0
 

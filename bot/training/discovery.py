@@ -1,8 +1,11 @@
 """Intent discovery: cluster messages the assistant could not handle into candidate intents.
 
-TF-IDF over word 1-2-grams and character 3-5-grams (robust to typos), then average-linkage
-agglomerative clustering on cosine distance with a distance threshold, so the number of clusters
-comes from the data. Everything is scikit-learn, computed on the spot; nothing is downloaded.
+Messages are compared by meaning, in the sentence-embedding space the model itself uses
+(all-MiniLM-L6-v2, ``bot.nlu.sentence_embeddings``): "what's left on my giftcard" and "gift voucher
+balance" share few characters but one topic. Redaction placeholders ("[EMAIL]") are stripped first
+so they never pull unrelated messages together. Average-linkage agglomerative clustering on cosine
+distance with a distance threshold lets the number of clusters come from the data. Each cluster is
+shown with its most typical messages (closest to its centre) and how many customers wrote them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.training.inbox import InboxItem
+from bot.training.novelty import Embedder, strip_placeholders
 
 STOP_WORDS = {
     "a", "an", "the", "i", "my", "me", "is", "are", "to", "of", "for", "and", "or", "in", "on",
@@ -24,6 +28,7 @@ STOP_WORDS = {
 class Cluster:
     suggested_name: str
     size: int  # messages, counting repeats
+    customers: int  # distinct customers (customer ids, else conversations) who wrote them
     representatives: list[str]  # closest to the centre first
     texts: list[str]  # every distinct message in the cluster
 
@@ -43,24 +48,19 @@ def _suggest_name(texts: list[str], weights: list[int]) -> str:
 
 
 def discover(
-    items: list[InboxItem], distance_threshold: float = 0.9, min_size: int = 3
+    items: list[InboxItem],
+    distance_threshold: float = 0.5,
+    min_size: int = 3,
+    embedder: Embedder | None = None,
 ) -> list[Cluster]:
     """Clusters of at least ``min_size`` messages (repeats count), biggest first."""
     from sklearn.cluster import AgglomerativeClustering
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion
-    from sklearn.preprocessing import normalize
 
+    items = [item for item in items if strip_placeholders(item.text)]
     if len(items) < 2:
         return []
     texts = [item.text for item in items]
-    features = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
-        ]
-    )
-    vectors = normalize(features.fit_transform(texts)).toarray()
+    vectors = (embedder or Embedder())([strip_placeholders(text) for text in texts])
     labels = AgglomerativeClustering(
         n_clusters=None,
         distance_threshold=distance_threshold,
@@ -80,8 +80,9 @@ def discover(
             Cluster(
                 suggested_name=_suggest_name(member_texts, [items[i].count for i in order]),
                 size=sum(weights),
+                customers=len(set().union(*(items[i].customers for i in members))),
                 representatives=member_texts[:5],
                 texts=member_texts,
             )
         )
-    return sorted(clusters, key=lambda cluster: -cluster.size)
+    return sorted(clusters, key=lambda cluster: (-cluster.size, -cluster.customers))

@@ -21,10 +21,14 @@ class GateDecision:
     new_intents: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        """In words for the people who decide, not in F1."""
+        allowed = f"{self.margin * 100:.0f} points"
         if self.promote:
-            return f"promote: no known intent lost more than {self.margin:.2f} F1"
-        worst = ", ".join(f"{name} {delta:+.3f}" for name, delta in self.regressions.items())
-        return f"refuse: F1 dropped more than {self.margin:.2f} for {worst}"
+            return f"ready: no topic the assistant knows got worse by more than {allowed}"
+        worse = ", ".join(
+            f"{name} ({delta * 100:+.0f} points)" for name, delta in self.regressions.items()
+        )
+        return f"not ready: it recognises {worse} less well, by more than the allowed {allowed}"
 
 
 def compare(current: ModelEvaluation, candidate: ModelEvaluation, margin: float) -> GateDecision:

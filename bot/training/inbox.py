@@ -1,8 +1,9 @@
 """The NLU inbox: logged customer messages worth labelling, grouped and sorted by frequency.
 
-A message is worth labelling when the assistant fell back, was unsure (confidence below
-``LOW_CONFIDENCE``), hesitated between its top two intents (``AMBIGUITY_MARGIN``), or a reviewer
-sent it here from a transcript. Messages that differ only in case, spacing, trailing punctuation
+A message is worth labelling when the assistant fell back, was unsure, hesitated between its top
+two intents, answered something unlike its training examples, when the customer's next move says
+the answer missed (``bot.training.surfacing`` has every reason), or a reviewer sent it here from a
+transcript. Messages that differ only in case, spacing, trailing punctuation
 or numbers (order numbers!) are one inbox item. Only redacted text is ever read or shown.
 
 Never in the inbox: messages written to an agent while a person had the conversation (they were
@@ -12,48 +13,32 @@ that are nothing but redaction placeholders (``[EMAIL]``), which say nothing to 
 
 from __future__ import annotations
 
+import asyncio
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from bot.cxlog.models import Turn
+from bot.cxlog.models import Conversation, Turn
 from bot.training.models import NluAnnotation, NluMark, NluNewIntent
+from bot.training.surfacing import (
+    Surfacing,
+    agent_windows,
+    conversation_reasons,
+    eligible,
+    embed_turns,
+    is_novel,
+    model_reasons,
+    text_key,
+)
 
-LOW_CONFIDENCE = 0.6
-AMBIGUITY_MARGIN = 0.1
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{2,49}$")
 # Names Rasa or the catalogue already use: labelling with them is fine, creating them is not.
 RESERVED_INTENTS = {"nlu_fallback", "faq", "out_of_scope", "restart", "session_start", "back"}
-# Nothing but placeholders like [EMAIL] or [ORDER_ID], spaces and punctuation.
-PLACEHOLDERS_ONLY = re.compile(r"^(?:\s|\[[A-Z_]+\]|[^\w\s])*$")
-BUTTON_PAYLOAD_PREFIX = "/"
-
-
-def worth_learning(text: str) -> bool:
-    return not text.startswith(BUTTON_PAYLOAD_PREFIX) and not PLACEHOLDERS_ONLY.fullmatch(text)
-
-
-def text_key(text: str) -> str:
-    """Case, spacing, trailing punctuation and digits do not make a message different."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    folded = re.sub(r"\d+", "#", folded)
-    return " ".join(folded.split()).rstrip(" .!?,;:")[:512]
-
-
-def reason_for(turn: Turn, marked: bool) -> str:
-    if marked:
-        return "marked"
-    if turn.is_fallback:
-        return "fallback"
-    scores = [entry.get("confidence") or 0.0 for entry in turn.intent_ranking or []]
-    if len(scores) >= 2 and scores[0] - scores[1] < AMBIGUITY_MARGIN:
-        return "ambiguous"
-    return "low_confidence"
 
 
 @dataclass
@@ -66,6 +51,7 @@ class InboxItem:
     last_seen: datetime | None = None
     status: str = "open"  # open | labelled | ignored | exported
     intent: str | None = None
+    customers: set[str] = field(default_factory=set)  # customer ids, else sender ids
 
     @property
     def suggested_intent(self) -> str | None:
@@ -74,26 +60,50 @@ class InboxItem:
         return guesses[0][0] if guesses else None
 
 
-async def inbox_items(session: AsyncSession, include_done: bool = False) -> list[InboxItem]:
-    """Inbox items, most frequent first; open ones only unless ``include_done``."""
-    marked_turns = select(NluMark.turn_id)
-    query = select(Turn, Turn.id.in_(marked_turns)).where(
-        Turn.user_text.isnot(None),
-        Turn.to_agent.is_(False),
-        or_(Turn.is_fallback, Turn.confidence < LOW_CONFIDENCE, Turn.id.in_(marked_turns)),
-    )
+async def inbox_items(
+    session: AsyncSession, include_done: bool = False, surfacing: Surfacing | None = None
+) -> list[InboxItem]:
+    """Inbox items, most frequent first; open ones only unless ``include_done``.
+
+    Without ``surfacing`` only the model's own doubts and the customers' explicit signals count;
+    with its encoder and novelty calibration, rephrases and novel messages do too.
+    """
+    surfacing = surfacing or Surfacing()
+    marked = set((await session.scalars(select(NluMark.turn_id))).all())
+    conversations = (
+        await session.scalars(
+            select(Conversation)
+            .join(Turn)
+            .where(Turn.user_text.isnot(None))
+            .distinct()
+            .options(selectinload(Conversation.turns), selectinload(Conversation.handoffs))
+        )
+    ).all()
+    kept: dict[int, list[Turn]] = {}
+    for conversation in conversations:
+        windows = agent_windows(conversation.handoffs)
+        kept[conversation.id] = [
+            turn
+            for turn in conversation.turns
+            if not turn.to_agent
+            and eligible(turn, surfacing.button_titles, windows, text_key)
+            and text_key(turn.user_text)
+        ]
+    eligible_turns = [turn for turns in kept.values() for turn in turns]
+    # The encoder is CPU-bound: keep the event loop serving other people meanwhile.
+    vectors = await asyncio.to_thread(embed_turns, eligible_turns, surfacing.embedder)
     items: dict[str, InboxItem] = {}
-    for turn, marked in (await session.execute(query)).all():
-        key = text_key(turn.user_text)
-        if not key or not worth_learning(turn.user_text):
-            continue
-        item = items.setdefault(key, InboxItem(key, turn.user_text))
-        item.count += 1
-        item.reasons[reason_for(turn, bool(marked))] += 1
-        if turn.intent:
-            item.predicted[turn.intent] += 1
-        if item.last_seen is None or turn.created_at > item.last_seen:
-            item.last_seen, item.text = turn.created_at, turn.user_text
+    for conversation in conversations:
+        said = [turn for turn in conversation.turns if turn.user_text]
+        signals = conversation_reasons(conversation, said, vectors, surfacing)
+        for turn in kept[conversation.id]:
+            reasons = ["marked"] if turn.id in marked else []
+            reasons += model_reasons(turn, surfacing)
+            if is_novel(turn, vectors.get(turn.id), surfacing.novelty):
+                reasons.append("novel")
+            reasons += signals.get(turn.id, [])
+            if reasons:
+                _add(items, turn, reasons, conversation.customer_id or conversation.sender_id)
     annotations = await session.execute(
         select(NluAnnotation).where(NluAnnotation.text_key.in_(list(items)))
     )
@@ -102,6 +112,18 @@ async def inbox_items(session: AsyncSession, include_done: bool = False) -> list
         items[annotation.text_key].intent = annotation.intent
     found = [item for item in items.values() if include_done or item.status == "open"]
     return sorted(found, key=lambda item: (-item.count, item.key))
+
+
+def _add(items: dict[str, InboxItem], turn: Turn, reasons: list[str], customer: str) -> None:
+    key = text_key(turn.user_text)
+    item = items.setdefault(key, InboxItem(key, turn.user_text))
+    item.count += 1
+    item.reasons.update(reasons)
+    item.customers.add(customer)
+    if turn.intent:
+        item.predicted[turn.intent] += 1
+    if item.last_seen is None or turn.created_at > item.last_seen:
+        item.last_seen, item.text = turn.created_at, turn.user_text
 
 
 def check_intent_name(name: str, new: bool = False) -> None:

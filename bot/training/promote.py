@@ -8,8 +8,10 @@ one swap and one reload. Fingerprints move with the models so ``make run`` does 
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -46,6 +48,32 @@ class ModelStore:
             self._copy(self.current, self.previous)
         self._copy(candidate, self.current)
 
+    @property
+    def history(self) -> Path:
+        """Which model is live and which one a rollback returns to: names, since when, by whom."""
+        return self.models_dir / "live.json"
+
+    def live(self) -> dict:
+        """``{"current": {...}, "previous": {...}}``; a model never promoted here is described by
+        its file's time and no author."""
+        record = json.loads(self.history.read_text()) if self.history.exists() else {}
+        if "current" not in record and self.current.exists():
+            since = datetime.fromtimestamp(self.current.stat().st_mtime, UTC)
+            record["current"] = {
+                "model": self.current.name, "since": since.isoformat(timespec="seconds"),
+                "by": None, "how": "installed",
+            }  # fmt: skip
+        return record
+
+    def record(self, model: str, by: str, how: str, previous: dict | None) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        record = {"current": {"model": model, "since": now, "by": by, "how": how}}
+        if previous:
+            record["previous"] = previous
+        temp = self.history.with_name(self.history.name + ".tmp")
+        temp.write_text(json.dumps(record, indent=2))
+        temp.replace(self.history)
+
     def swap_back(self) -> None:
         if not self.previous.exists():
             raise FileNotFoundError("no previous model to roll back to")
@@ -74,19 +102,28 @@ async def load_into_rasa(rasa_urls: list[str], model: Path, token: str = "") -> 
 
 
 async def promote(
-    store: ModelStore, candidate: Path, rasa_urls: list[str], token: str = ""
+    store: ModelStore, candidate: Path, rasa_urls: list[str], token: str = "", by: str = "-"
 ) -> list[str]:
+    before = store.live().get("current")
     store.install(candidate)
     try:
-        return await load_into_rasa(rasa_urls, store.current, token)
+        ids = await load_into_rasa(rasa_urls, store.current, token)
     except Exception:
         # Files and servers must keep matching: restore the old model everywhere, nodes that
         # already switched included.
         store.swap_back()
         await load_into_rasa(rasa_urls, store.current, token)
         raise
+    store.record(candidate.name, by, "promoted", before)
+    return ids
 
 
-async def rollback(store: ModelStore, rasa_urls: list[str], token: str = "") -> list[str]:
+async def rollback(
+    store: ModelStore, rasa_urls: list[str], token: str = "", by: str = "-"
+) -> list[str]:
+    live = store.live()
     store.swap_back()
-    return await load_into_rasa(rasa_urls, store.current, token)
+    ids = await load_into_rasa(rasa_urls, store.current, token)
+    back_to = (live.get("previous") or {}).get("model", store.previous.name)
+    store.record(back_to, by, "rolled back", live.get("current"))
+    return ids

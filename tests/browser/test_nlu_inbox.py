@@ -116,6 +116,7 @@ def test_annotator_labels_bulk_labels_discovers_and_exports(
     # One message: mark "parcel" as an item with the keyboard, then label it.
     late = item(page, "my parcel is late")
     expect(late.locator(".nlu-guess")).to_have_text("track_order")
+    expect(late.locator(".nlu-reason")).to_have_text(["torn between two topics"])
     late.get_by_text("Mark entities").press("Enter")
     words = late.get_by_role("group", name="Words of the message")
     words.get_by_role("button", name="parcel", exact=True).press("Enter")
@@ -179,8 +180,8 @@ def test_annotator_labels_bulk_labels_discovers_and_exports(
     expect(page.locator("#nlu-pending")).to_have_text(
         f"{len(LOYALTY) + 3} labelled messages wait for export."
     )
-    expect(page.get_by_role("button", name="Train candidate")).to_be_enabled()
-    expect(page.get_by_role("button", name="Compare candidate")).to_be_disabled()
+    expect(page.get_by_role("button", name="Train a new model")).to_be_enabled()
+    expect(page.get_by_role("button", name="Compare with the live model")).to_be_disabled()
     expect(page.get_by_role("button", name="Promote candidate")).to_have_count(0)  # admin only
     page.get_by_role("button", name="Export labelled messages").click()
     expect(page.locator("#nlu-export-list")).to_contain_text(

@@ -55,6 +55,29 @@ def test_user_event_keeps_nlu_results_and_redacts_text_and_entities() -> None:
     assert "Anna" not in json.dumps(event) and "anna@" not in json.dumps(event)
 
 
+def test_a_retrieval_intent_keeps_the_answer_picked_and_its_score() -> None:
+    chat = Chat("s1")
+    chat.user("how much is left on my gift card", "faq", confidence=0.95)
+    chat.events[0]["parse_data"]["response_selector"] = {
+        "all_retrieval_intents": ["faq"],
+        "faq": {
+            "response": {
+                "intent_response_key": "faq/gift_wrap", "confidence": 0.36,
+                "responses": [{"text": "Gift wrap is 3.50"}],
+            },
+            "ranking": [{"intent_response_key": "faq/gift_wrap", "confidence": 0.36}],
+        },
+    }  # fmt: skip
+    event = sanitizer().sanitize(chat.events[0])
+    assert event is not None
+    assert event["intent_ranking"][0] == {
+        "name": "faq", "confidence": 0.95, "response": "faq/gift_wrap",
+        "response_confidence": 0.36,
+    }  # fmt: skip
+    assert all("response" not in entry for entry in event["intent_ranking"][1:])
+    assert "Gift wrap is" not in json.dumps(event)  # the answer text itself is not copied
+
+
 def test_names_from_slots_redact_later_bot_and_user_texts() -> None:
     chat = Chat("s1")
     chat.slot("customer_first_name", "Marie")

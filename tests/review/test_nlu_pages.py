@@ -242,6 +242,39 @@ async def test_inbox_page_escapes_customer_text(nlu: Nlu) -> None:
     assert "10 messages" in page
 
 
+async def test_inbox_shows_why_confident_answers_were_surfaced(nlu: Nlu) -> None:
+    gift = Chat("gift", DAY + timedelta(hours=8)).say(
+        "how do i check the balance on my gift card", "faq", 0.96
+    )
+    gift.events[-1]["parse_data"]["response_selector"] = {
+        "all_retrieval_intents": ["faq"],
+        "faq": {"response": {"intent_response_key": "faq/gift_wrap", "confidence": 0.9}},
+    }
+    wrong = (
+        Chat("wrong", DAY + timedelta(hours=9))
+        .say("my parcel is stuck in customs", "track_order", 0.97)
+        .bot("Your order is on its way.")
+        .say("that's not what i asked", "deny", 0.9)
+    )
+    payload = Chat("payload", DAY + timedelta(hours=10)).say("/affirm", "nlu_fallback", 0.2)
+    await write_chats(
+        nlu.settings.cx_database_url, [gift.bot("Gift wrap is 3.50."), wrong, payload]
+    )
+    annotator = await nlu.signed_in("annotator")
+    items = await inbox(annotator)
+    assert items["how do i check the balance on my gift card"]["reasons"] == {"novel": 1}
+    assert items["how do i check the balance on my gift card"]["why"] == [
+        "unlike anything it was taught for that topic"
+    ]
+    assert items["my parcel is stuck in customs"]["reasons"] == {"said_wrong": 1}
+    assert items["my parcel is stuck in customs"]["customers"] == 1
+    assert "/affirm" not in items and "that's not what i asked" not in items
+    page = (await annotator.get("/nlu")).text
+    assert 'data-reason="novel">unlike anything it was taught for that topic<' in page
+    assert 'data-reason="said_wrong">the customer said the answer was wrong<' in page
+    assert 'data-reason="fallback">the assistant gave up<' in page
+
+
 async def test_inbox_pages_through_many_items(nlu: Nlu) -> None:
     await write_chats(
         nlu.settings.cx_database_url,
@@ -465,6 +498,7 @@ async def test_discovery_turns_a_cluster_into_an_intent(nlu: Nlu) -> None:
     assert loyalty["size"] >= len(LOYALTY)
     assert "loyalty" in loyalty["suggested_name"] and "points" in loyalty["suggested_name"]
     assert loyalty["representatives"] == loyalty["texts"][:5]
+    assert loyalty["customers"] == len(LOYALTY)
     page = (await annotator.get("/nlu/discovery")).text
     assert f'value="{loyalty["suggested_name"]}"' in page and LOYALTY[3] in page
     assert "<script>alert(1)</script>" not in page
@@ -575,11 +609,14 @@ async def test_promotion_needs_admin_a_passed_gate_and_rolls_back(nlu: Nlu) -> N
     status = (await admin.get("/api/nlu/training")).json()
     assert status["candidate"] == candidate.name and status["can_promote"] is False
     comparison = status["comparison"]
-    assert comparison["promote"] is False and comparison["summary"].startswith("refuse")
+    assert comparison["promote"] is False
+    assert comparison["summary"].startswith("not ready: it recognises greet (-33 points), track")
     assert comparison["rows"][0] == {
         "intent": "greet", "current_f1": 1.0, "candidate_f1": 0.6667, "delta": -0.3333,
-        "support": 2, "regression": True, "new": False,
+        "support": 2, "current_right": 1.0, "candidate_right": 0.5, "regression": True,
+        "new": False,
     }  # fmt: skip
+    assert (comparison["current_accuracy"], comparison["candidate_accuracy"]) == (1.0, 0.75)
     assert (await send(admin, "/api/nlu/promotions")).status == 409
     assert nlu.rasa.loaded == []
 
@@ -595,13 +632,29 @@ async def test_promotion_needs_admin_a_passed_gate_and_rolls_back(nlu: Nlu) -> N
     status = (await admin.get("/api/nlu/training")).json()
     assert status["candidate_is_live"] is True and status["can_promote"] is False
     assert status["rollback_available"] is True
+    # The page says which model is live, since when and by whom, and keeps its comparison.
+    assert status["comparison"]["current"] is True
+    live_now = status["live"]["current"]
+    assert (live_now["model"], live_now["by"], live_now["how"]) == (
+        candidate.name,
+        "admin",
+        "promoted",
+    )
+    assert status["live"]["previous"]["model"] == "assistant.tar.gz"
+    assert datetime.fromisoformat(live_now["since"]) > datetime.now(UTC) - timedelta(minutes=5)
     reply = await send(admin, "/api/nlu/promotions")
-    assert reply.status == 409  # the comparison was against the model it replaced
+    assert reply.status == 409  # already live
 
     assert (await send(annotator, "/api/nlu/rollbacks")).status == 403
     reply = await send(admin, "/api/nlu/rollbacks")
     assert reply.status == 200 and reply.json()["model_ids"] == ["model-2"]
     assert live.read_text() == "old model"
+    live_state = (await admin.get("/api/nlu/training")).json()["live"]
+    assert (live_state["current"]["model"], live_state["current"]["how"]) == (
+        "assistant.tar.gz",
+        "rolled back",
+    )
+    assert live_state["previous"]["model"] == candidate.name
 
 
 async def test_a_rasa_that_refuses_the_model_leaves_the_live_model(nlu: Nlu) -> None:

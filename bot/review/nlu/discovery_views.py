@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from aiohttp import web
 
+from bot.review.nlu.state import nlu_state
 from bot.review.pages import render
 from bot.review.roles import Role
 from bot.review.security import requires
@@ -17,8 +18,8 @@ from bot.training.inbox import inbox_items
 
 routes = web.RouteTableDef()
 
-# Clustering works on dense vectors (memory grows with messages × n-grams): the most frequent
-# open messages are the ones worth an intent anyway.
+# Clustering compares every pair of messages: the most frequent open messages are the ones worth
+# an intent anyway.
 MAX_MESSAGES = 500
 MAX_CLUSTERS = 30
 
@@ -31,10 +32,13 @@ def _min_size(request: web.Request) -> int:
 
 
 async def _clusters(request: web.Request, min_size: int) -> list[Cluster]:
+    surfacing = await nlu_state(request).surfacing.get()
     async with db(request) as session:
-        items = await inbox_items(session)
-    # scikit-learn is CPU-bound: keep the event loop serving other people meanwhile.
-    clusters = await asyncio.to_thread(discover, items[:MAX_MESSAGES], min_size=min_size)
+        items = await inbox_items(session, surfacing=surfacing)
+    # The encoder and scikit-learn are CPU-bound: keep the event loop serving other people.
+    clusters = await asyncio.to_thread(
+        discover, items[:MAX_MESSAGES], min_size=min_size, embedder=surfacing.embedder
+    )
     return clusters[:MAX_CLUSTERS]
 
 

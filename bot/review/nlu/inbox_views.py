@@ -18,11 +18,13 @@ from bot.review.nlu.labelling import (
     mark_message,
 )
 from bot.review.nlu.payloads import read_json, string_field, text_list
+from bot.review.nlu.state import nlu_state
 from bot.review.pages import render
 from bot.review.roles import Role
 from bot.review.security import requires
 from bot.review.state import db, signed_in, state
 from bot.training.inbox import InboxItem, inbox_items
+from bot.training.surfacing import REASONS
 
 routes = web.RouteTableDef()
 
@@ -47,8 +49,9 @@ def _status(request: web.Request) -> str:
 
 async def _items(request: web.Request, status: str) -> list[InboxItem]:
     """Open items, or the decided ones (labelled, ignored, exported) for the "done" tab."""
+    surfacing = await nlu_state(request).surfacing.get()
     async with db(request) as session:
-        items = await inbox_items(session, include_done=status == "done")
+        items = await inbox_items(session, include_done=status == "done", surfacing=surfacing)
     return items if status == "open" else [item for item in items if item.status != "open"]
 
 
@@ -58,6 +61,8 @@ def item_json(item: InboxItem) -> dict[str, Any]:
         "text": item.text,
         "count": item.count,
         "reasons": dict(item.reasons.most_common()),
+        "why": [REASONS[reason] for reason in REASONS if reason in item.reasons],
+        "customers": len(item.customers),
         "suggested_intent": item.suggested_intent,
         "last_seen": item.last_seen.isoformat() if item.last_seen else None,
         "status": item.status,
@@ -82,6 +87,7 @@ async def inbox_page(request: web.Request) -> web.Response:
         "pages": pages,
         "intents": catalogue.intents,
         "entities": catalogue.entities,
+        "reason_words": REASONS,
     }
     return render(request, "nlu/inbox.html", context)
 

@@ -62,6 +62,9 @@ def comparison(settings: Settings, candidate: Path) -> dict[str, Any] | None:
             "candidate_f1": challenger[intent]["f1"],
             "delta": delta,
             "support": current[intent]["support"],
+            # "how often it picks the right topic" for questions about this one
+            "current_right": current[intent]["recall"],
+            "candidate_right": challenger[intent]["recall"],
             "regression": intent in decision["regressions"],
             "new": intent in decision["new_intents"],
         }
@@ -74,6 +77,8 @@ def comparison(settings: Settings, candidate: Path) -> dict[str, Any] | None:
         "margin": decision["margin"],
         "current_macro_f1": decision["current"]["macro_f1"],
         "candidate_macro_f1": decision["candidate_report"]["macro_f1"],
+        "current_accuracy": decision["current"]["accuracy"],
+        "candidate_accuracy": decision["candidate_report"]["accuracy"],
         "rows": rows,
         "compared_at": _iso(path.stat().st_mtime),
     }

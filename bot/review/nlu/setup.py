@@ -15,6 +15,7 @@ from bot.review.pages import add_nav_link
 from bot.review.roles import Role
 from bot.settings import Settings
 from bot.training.commands import training_dir
+from bot.training.surfacing import SurfacingCache
 
 
 async def _stop_jobs(app: web.Application) -> AsyncIterator[None]:
@@ -24,7 +25,9 @@ async def _stop_jobs(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup_nlu(app: web.Application, settings: Settings) -> None:
-    app[NLU] = NluState(runner=JobRunner(training_dir(settings)))
+    app[NLU] = NluState(
+        runner=JobRunner(training_dir(settings)), surfacing=SurfacingCache(settings)
+    )
     add_nav_link(app, "/nlu", "NLU", Role.ANNOTATOR)
     # Lets the transcript page show its "send to NLU inbox" buttons only when this is installed.
     aiohttp_jinja2.get_env(app).globals["nlu_inbox"] = True

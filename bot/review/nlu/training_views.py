@@ -70,11 +70,12 @@ async def training_status(request: web.Request) -> dict[str, Any]:
     settings, nlu = _settings(request), nlu_state(request)
     candidate = find_candidate(settings, None)
     compared = comparison(settings, candidate) if candidate else None
-    if compared is not None:
-        compared["current"] = _comparison_is_current(settings, candidate)
     store = model_store(settings)
     admin = signed_in(request).may(Role.ADMIN)
     live = candidate is not None and is_live(settings, candidate)
+    if compared is not None:
+        # the comparison of the model that was just promoted stays valid
+        compared["current"] = live or _comparison_is_current(settings, candidate)
     idle = not nlu.runner.busy and not nlu.model_lock.locked()
     return {
         "job": nlu.runner.report.as_dict(),
@@ -84,6 +85,7 @@ async def training_status(request: web.Request) -> dict[str, Any]:
         "comparison": compared,
         "pending_labels": await _pending_labels(request),
         "live_model": store.current.exists(),
+        "live": store.live() if store.current.exists() else {},
         "rollback_available": store.previous.exists(),
         "may_promote": admin,
         "can_promote": bool(
@@ -259,7 +261,12 @@ async def promote_api(request: web.Request) -> web.Response:
         if is_live(settings, candidate):
             raise web.HTTPConflict(text=f"{candidate.name} is already live")
         store = model_store(settings)
-        ids = await _swap(promote(store, candidate, settings.rasa_nodes, settings.rasa_auth_token))
+        ids = await _swap(
+            promote(
+                store, candidate, settings.rasa_nodes, settings.rasa_auth_token,
+                by=signed_in(request).username,
+            )
+        )  # fmt: skip
     return web.json_response({"promoted": candidate.name, "model_ids": ids})
 
 
@@ -272,5 +279,10 @@ async def rollback_api(request: web.Request) -> web.Response:
     _refuse_while_busy(request)
     async with nlu.model_lock:
         store = model_store(settings)
-        ids = await _swap(rollback(store, settings.rasa_nodes, settings.rasa_auth_token))
+        ids = await _swap(
+            rollback(
+                store, settings.rasa_nodes, settings.rasa_auth_token,
+                by=signed_in(request).username,
+            )
+        )  # fmt: skip
     return web.json_response({"rolled_back": True, "model_ids": ids})

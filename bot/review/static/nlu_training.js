@@ -17,18 +17,37 @@
     return document.getElementById(id);
   }
 
-  function signed(delta) {
-    return (delta > 0 ? "+" : "") + delta.toFixed(3);
+  function percent(share) {
+    return Math.round(share * 100) + "%";
+  }
+
+  function points(before, after) {
+    const change = Math.round((after - before) * 100);
+    return (change > 0 ? "+" : "") + change + " points";
+  }
+
+  function timeLeft(seconds) {
+    if (seconds === null || seconds === undefined) {
+      return "";
+    }
+    if (seconds < 60) {
+      return " · less than a minute left";
+    }
+    const minutes = Math.round(seconds / 60);
+    return " · about " + minutes + (minutes === 1 ? " minute" : " minutes") + " left";
   }
 
   function jobText(status) {
     const job = status.job;
     const training = status.training;
     if (job.running && job.kind === "compare") {
-      return "Comparing " + status.candidate + " with the live model…";
+      return "Comparing the new model with the live one on the same questions…";
     }
     if (job.running || training.status === "running") {
-      return "Training: " + (training.stage || "starting") + " " + training.percent + "%";
+      return (
+        "Training: " + (training.stage || "starting") + " · " + training.percent + "%" +
+        timeLeft(training.seconds_left)
+      );
     }
     if (job.kind === "compare" && job.error) {
       return "The comparison failed: " + job.error;
@@ -37,7 +56,7 @@
       return "Training failed: " + training.error;
     }
     if (training.status === "succeeded") {
-      return "Trained " + training.model + " (finished " + training.finished_at + ")";
+      return "A new model is ready (finished " + training.finished_at + ")";
     }
     return "No training yet.";
   }
@@ -49,11 +68,11 @@
     if (!comparison) {
       return;
     }
-    let summary = comparison.candidate + ": " + comparison.summary;
-    summary += " (macro F1 " + comparison.current_macro_f1.toFixed(3) + " → ";
-    summary += comparison.candidate_macro_f1.toFixed(3) + ")";
+    let summary = "How often it picks the right topic: " + percent(comparison.current_accuracy);
+    summary += " now, " + percent(comparison.candidate_accuracy) + " with the new model. ";
+    summary += comparison.summary.charAt(0).toUpperCase() + comparison.summary.slice(1) + ".";
     if (!comparison.current) {
-      summary += ". The live model changed since: compare again.";
+      summary += " The live model changed since: compare again.";
     }
     gate.textContent = summary;
     gate.dataset.decision = comparison.promote ? "promote" : "refuse";
@@ -66,18 +85,36 @@
         line.className = "nlu-regression";
       }
       line.appendChild(api.element("td", row.intent));
-      line.appendChild(api.element("td", row.current_f1.toFixed(3)));
-      line.appendChild(api.element("td", row.candidate_f1.toFixed(3)));
-      line.appendChild(api.element("td", signed(row.delta), "nlu-delta"));
+      line.appendChild(api.element("td", percent(row.current_right)));
+      line.appendChild(api.element("td", percent(row.candidate_right)));
+      line.appendChild(api.element("td", points(row.current_right, row.candidate_right), "nlu-delta"));
       line.appendChild(api.element("td", row.support));
-      const note = row.regression ? "dropped more than the margin" : row.new ? "new intent" : "";
+      const note = row.regression ? "got worse: blocks the new model" : row.new ? "new topic" : "";
       line.appendChild(api.element("td", note));
       body.appendChild(line);
     });
   }
 
+  function describe(entry) {
+    let text = entry.model + ", live since " + entry.since;
+    if (entry.by) {
+      text += " (" + entry.how + " by " + entry.by + ")";
+    }
+    return text;
+  }
+
+  function drawLive(status) {
+    const live = status.live || {};
+    let text = live.current ? "Live model: " + describe(live.current) + "." : "No live model yet.";
+    if (live.previous && status.rollback_available) {
+      text += " Rolling back would bring back " + live.previous.model + ".";
+    }
+    byId("nlu-live").textContent = text;
+  }
+
   function draw(status) {
     latest = status;
+    drawLive(status);
     const busy = status.job.running;
     const pending = status.pending_labels;
     byId("nlu-pending").textContent =
@@ -138,8 +175,7 @@
       api.say("Exported. Train a candidate to use the new data.");
     },
     "nlu-train": async function () {
-      const epochs = byId("nlu-epochs").value;
-      draw(await api.post("/api/nlu/candidates", epochs ? { epochs: Number(epochs) } : {}));
+      draw(await api.post("/api/nlu/candidates", {}));
       api.say("Training started.");
     },
     "nlu-compare": async function () {
@@ -147,12 +183,28 @@
       api.say("Comparison started.");
     },
     "nlu-promote": async function () {
+      const live = (latest.live || {}).current;
+      const question =
+        "Make " + latest.candidate + " the live model? Customers get its answers from now on" +
+        (live ? "; " + live.model + " is kept so you can roll back." : ".");
+      if (!window.confirm(question)) {
+        return;
+      }
       const result = await api.post("/api/nlu/promotions", { candidate: latest.candidate });
       byId("nlu-swap-result").textContent =
         "Promoted " + result.promoted + "; Rasa runs model " + result.model_ids.join(", ") + ".";
       api.say("Promoted.");
     },
     "nlu-rollback": async function () {
+      const live = latest.live || {};
+      const back = live.previous ? live.previous.model : "the previous model";
+      const now = live.current ? live.current.model : "the live model";
+      const question =
+        "Go back to " + back + "? " + now + " stops answering customers. The examples exported " +
+        "for it stay in the training data and will be in the next training.";
+      if (!window.confirm(question)) {
+        return;
+      }
       const result = await api.post("/api/nlu/rollbacks", {});
       byId("nlu-swap-result").textContent =
         "Rolled back; Rasa runs model " + result.model_ids.join(", ") + ".";
