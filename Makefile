@@ -79,7 +79,8 @@ test-stories: train
 		--fail-on-prediction-errors --out results/core
 
 shell: train
-	@$(RASA) shell --model models/assistant.tar.gz --endpoints endpoints.yml
+	@$(PY) -m bot prepare
+	@set -a && . ./.env && set +a && $(RASA) shell --model models/assistant.tar.gz --endpoints endpoints.yml
 
 lock:
 	scripts/lock.sh
