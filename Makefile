@@ -98,7 +98,8 @@ profile: train
 	$(PY) bench/profile_turns.py $(PROFILE_ARGS)
 
 shell: train
-	@$(RASA) shell --model models/assistant.tar.gz --endpoints endpoints.yml
+	@$(PY) -m bot prepare
+	@set -a && . ./.env && set +a && $(RASA) shell --model models/assistant.tar.gz --endpoints endpoints.yml
 
 lock:
 	scripts/lock.sh

@@ -65,6 +65,6 @@ def rasa_stack(
     cx_env = {"CX_DATABASE_URL": cx_database_url, "BOT_VAR_DIR": str(directory)}
     server = rasa_server(
         free_port(), trained_model, endpoints, server_logs, env=cx_env, credentials=credentials
-    ).start()
+    ).start(timeout_s=600)  # the MiniLM model takes minutes to load on a busy two-core machine
     yield server
     server.stop()

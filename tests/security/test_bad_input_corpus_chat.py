@@ -8,7 +8,7 @@ import pytest
 import requests  # test-side HTTP client only
 
 from tests.support.bad_inputs import bad_inputs
-from tests.support.processes import ServerProcess
+from tests.support.processes import ServerProcess, api_url
 
 pytestmark = pytest.mark.slow
 
@@ -32,4 +32,4 @@ def test_corpus_as_messages_senders_and_metadata(rasa_stack: ServerProcess) -> N
                     assert reply.json()["error"], reply.text
     assert tried == 3 * len(bad_inputs())
     assert statuses.count(200) > len(bad_inputs()), "ordinary odd text must still be answered"
-    assert requests.get(rasa_stack.health_url, timeout=10).status_code == 200
+    assert requests.get(api_url(rasa_stack, "/status"), timeout=10).status_code == 200

@@ -181,10 +181,10 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     assert decision.promote, decision.summary()
     assert decision.new_intents == ["gift_card_balance"]
     assert gate_passed(settings, candidate)
-    old_id = requests.get(rasa.health_url, timeout=10).json()["model_id"]
+    old_id = requests.get(api_url(rasa, "/status"), timeout=10).json()["model_id"]
     asyncio.run(promote(store, candidate, settings.rasa_nodes, RASA_AUTH_TOKEN))
 
-    assert requests.get(rasa.health_url, timeout=10).json()["model_id"] != old_id
+    assert requests.get(api_url(rasa, "/status"), timeout=10).json()["model_id"] != old_id
     assert parse(rasa, "hi, how much is left on my gift card?") == "gift_card_balance"
     replies = say(rasa, loyal, "could you check how much is on my gift card")
     assert ANSWER in [reply.get("text") for reply in replies]
@@ -215,5 +215,5 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
 
     # Rollback restores the model from before the gift-card promotion.
     asyncio.run(rollback(store, settings.rasa_nodes, RASA_AUTH_TOKEN))
-    assert requests.get(rasa.health_url, timeout=10).json()["model_id"] == old_id
+    assert requests.get(api_url(rasa, "/status"), timeout=10).json()["model_id"] == old_id
     assert parse(rasa, "hi, how much is left on my gift card?") != "gift_card_balance"
