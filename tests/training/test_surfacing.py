@@ -77,6 +77,7 @@ async def test_a_confident_answer_unlike_its_training_examples_is_novel(
             .say("do you do student discounts", "track_order", 0.9)
             .bot(TRACK_ANSWER),
         ],
+        now=START + timedelta(minutes=10),  # still open: no "left after the answer" signal
     )
     items = await surfaced(database, surfacing)
     assert set(items) == {
@@ -93,7 +94,9 @@ async def test_an_faq_answer_picked_with_a_low_score_is_surfaced(
     database: str, surfacing: Surfacing
 ) -> None:
     await write_chats(
-        database, [faq(chat("wrap"), "could you wrap it as a present", "faq/gift_wrap", 0.31)]
+        database,
+        [faq(chat("wrap"), "could you wrap it as a present", "faq/gift_wrap", 0.31)],
+        now=START + timedelta(minutes=10),
     )
     items = await surfaced(database, surfacing)
     assert dict(items["could you wrap it as a present"].reasons) == {"faq_unsure": 1}
