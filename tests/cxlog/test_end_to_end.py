@@ -16,7 +16,7 @@ from bot.cxlog.models import Conversation, Feedback, Turn
 from bot.cxlog.store import CXStore
 from tests.cxlog.conftest import ABANDON_MINUTES
 from tests.cxlog.test_broker import WAIT_LIMIT_S
-from tests.support.processes import ServerProcess, say
+from tests.support.processes import ServerProcess, api_url, say
 
 pytestmark = pytest.mark.slow
 
@@ -81,9 +81,7 @@ async def test_a_rest_conversation_is_logged_redacted(
     assert say(rasa_stack, SENDER, "hello", customer), "the bot answered nothing"
     say(rasa_stack, SENDER, f"my email is {EMAIL} and my phone is {PHONE}, order #10001", customer)
     say(rasa_stack, SENDER, "goodbye", customer)
-    tracker_events = rasa_stack.health_url.replace(
-        "/status", f"/conversations/{SENDER}/tracker/events"
-    )
+    tracker_events = api_url(rasa_stack, f"/conversations/{SENDER}/tracker/events")
     post(tracker_events, [{"event": "slot", "name": "csat", "value": 5}])
 
     conversation, turns, feedback = await wait_until_stored(cx_database_url, user_turns=3)

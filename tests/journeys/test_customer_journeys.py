@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.support.full_stack import FullStack
-from tests.support.processes import ServerProcess, action_server, say
+from tests.support.processes import ServerProcess, action_server, api_url, say
 from tests.unit.test_holdout_is_held_out import normalise, training_texts
 from tests.widget.stack import BACKEND_TOKEN
 
@@ -187,7 +187,7 @@ def journey_table(outcomes: list[Outcome]) -> str:
 
 
 def parse(stack: FullStack, text: str) -> str:
-    url = stack.rasa.health_url.replace("/status", "/model/parse")
+    url = api_url(stack.rasa, "/model/parse")
     body = json.dumps({"text": text}).encode()
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:

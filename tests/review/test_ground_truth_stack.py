@@ -25,6 +25,7 @@ from bot.cxlog.models import Turn
 from bot.cxlog.store import CXStore
 from tests.review.harness import create_users, review_settings, running_review_app
 from tests.support.full_stack import FullStack
+from tests.support.processes import api_url
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +58,7 @@ def stack(
 
 
 def append_events(stack: FullStack, sender: str, events: list[dict]) -> None:
-    url = stack.rasa.health_url.replace("/status", f"/conversations/{sender}/tracker/events")
+    url = api_url(stack.rasa, f"/conversations/{sender}/tracker/events")
     request = urllib.request.Request(
         url, json.dumps(events).encode(), {"Content-Type": "application/json"}
     )
