@@ -9,6 +9,7 @@ directory that already exists is left alone (it may be shared on purpose).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TextIO
@@ -47,7 +48,12 @@ def prepare_sqlite_file(database_url: str) -> None:
     path = sqlite_path(make_url(database_url))
     if path is None:
         return
-    open_private(path).close()
+    if not path.exists():
+        # Never open an existing database file here: closing any descriptor of a file drops
+        # every POSIX lock this process holds on it, including those of live SQLite connections.
+        private_directory(path.parent)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
     for candidate in (path, *(path.with_name(path.name + end) for end in SQLITE_SIDECARS)):
         if candidate.exists():
             candidate.chmod(PRIVATE_FILE_MODE)

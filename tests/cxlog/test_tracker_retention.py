@@ -105,6 +105,6 @@ async def test_cli_purge_covers_the_tracker_store(tmp_path: Path, cx_url: str) -
 
 def test_the_default_url_is_the_tracker_store_rasa_uses() -> None:
     config = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())["tracker_store"]
-    assert config["type"] == "SQL" and config["dialect"] == "sqlite"
+    assert config["type"].endswith("SQLTrackerStore") and config["dialect"] == "sqlite"
     used = (PROJECT_ROOT / config["db"]).resolve()  # Rasa runs from the project root
     assert make_url(Settings().rasa_tracker_database_url).database == str(used)
