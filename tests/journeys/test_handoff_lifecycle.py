@@ -20,7 +20,7 @@ import pytest
 
 from actions.customer_token import sign_customer_token
 from tests.support.full_stack import FullStack
-from tests.support.processes import ServerProcess, action_server, say
+from tests.support.processes import ServerProcess, action_server, api_url, say
 from tests.widget.stack import BACKEND_TOKEN, TOKEN_SECRET
 
 pytestmark = pytest.mark.slow
@@ -46,7 +46,7 @@ class TokenStack(FullStack):
         return "\n".join(reply.get("text", "") for reply in replies)
 
     def rasa_api(self, sender: str, suffix: str, body: object | None = None) -> dict:
-        url = self.rasa.health_url.replace("/status", f"/conversations/{sender}/{suffix}")
+        url = api_url(self.rasa, f"/conversations/{sender}/{suffix}")
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:
