@@ -17,6 +17,7 @@ from tests.support.processes import (
     write_credentials,
     write_endpoints,
 )
+from tests.widget.stack import BACKEND_TOKEN, start_backend
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +34,20 @@ def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def actions_url(server_logs: Path) -> Iterator[str]:
+def backend_api(
+    server_logs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServerProcess, str]]:
+    """The reference backend (migrated, seeded) the shared action server calls; its API URL."""
+    server, api_url = start_backend(tmp_path_factory.mktemp("backend"), server_logs)
+    yield server, api_url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def actions_url(server_logs: Path, backend_api: tuple[ServerProcess, str]) -> Iterator[str]:
     port = free_port()
-    server = action_server(port, server_logs).start()
+    env = {"BACKEND_URL": backend_api[1], "BACKEND_TOKEN": BACKEND_TOKEN}
+    server = action_server(port, server_logs, env).start()
     yield f"http://127.0.0.1:{port}/webhook"
     server.stop()
 

@@ -9,13 +9,18 @@ the open websockets, so after a review app restart a waiting customer reappears 
 soon as their widget reconnects.
 Agent messages are appended to the tracker as bot events tagged with the agent's name, so the
 transcript and the CX log show exactly what the customer read.
+A customer message to the agent and the agent ending the handoff take turns (one lock per
+handed-off conversation): a message sent just before the end reaches Rasa while it is still
+paused, so the bot does not answer words that were meant for the agent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -66,6 +71,8 @@ class HandoffService:
         self.hours = hours
         self.clock = clock
         self.handoffs: dict[str, Handoff] = {}
+        # One lock per handed-off conversation: see ``customer_turn`` and ``end``.
+        self.turns: dict[str, asyncio.Lock] = {}
 
     # -- what agents see -------------------------------------------------------------------
 
@@ -132,6 +139,17 @@ class HandoffService:
             self.handoffs[sender_id] = Handoff(sender_id, _reason(state), customer_id, self.clock())
             await self.publish_queue()
 
+    @asynccontextmanager
+    async def customer_turn(self, sender_id: str, message: dict[str, Any]) -> AsyncIterator[bool]:
+        """Hold a handed-off conversation while the customer's message reaches Rasa, so an
+        agent ending it meanwhile resumes the bot only after that message is logged; yields
+        whether the message went to the agents (see ``customer_said``)."""
+        if sender_id not in self.handoffs:
+            yield False
+            return
+        async with self.turns.setdefault(sender_id, asyncio.Lock()):
+            yield await self.customer_said(sender_id, message)
+
     async def customer_said(self, sender_id: str, message: dict[str, Any]) -> bool:
         """Pass a customer message to the agents; ``False`` when the bot is in charge."""
         handoff = self.handoffs.get(sender_id)
@@ -143,6 +161,7 @@ class HandoffService:
 
     async def bot_resumed(self, sender_id: str) -> None:
         """Rasa is answering again without an agent ending it (the session expired)."""
+        self.turns.pop(sender_id, None)
         if self.handoffs.pop(sender_id, None) is not None:
             await self.publish_queue()
 
@@ -175,11 +194,16 @@ class HandoffService:
         await self.rasa.append_events(sender_id, [event])
 
     async def end(self, agent: str, sender_id: str) -> None:
-        """The agent is done: the bot takes the conversation back and says so."""
+        """The agent is done: the bot takes the conversation back and says so, after any customer
+        message already on its way to the agent (``customer_turn``)."""
         self._handoff(sender_id)
-        text = "You're back with the assistant now. Is there anything else I can help with?"
-        await self._say_and_resume(sender_id, text, {NOTICE_METADATA_KEY: f"ended by {agent}"})
-        del self.handoffs[sender_id]
+        async with self.turns.setdefault(sender_id, asyncio.Lock()):
+            self._handoff(sender_id)  # still handed off once that message is through
+            text = "You're back with the assistant now. Is there anything else I can help with?"
+            notice = {NOTICE_METADATA_KEY: f"ended by {agent}"}
+            await self._say_and_resume(sender_id, text, notice)
+            del self.handoffs[sender_id]
+        self.turns.pop(sender_id, None)
         await self.customers.send(sender_id, {"type": "handoff", "state": "ended", "agent": agent})
         await self.publish_queue()
 

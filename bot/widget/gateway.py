@@ -202,22 +202,22 @@ class WidgetGateway:
         rasa_text, shown = self._rasa_text(sender_id, text)
         message = customer_message(shown, self.clock())
         await self.customers.send(sender_id, {"type": "message", "message": message})
-        with_agent = await self.handoff.customer_said(sender_id, message)
-        metadata = {**connection.metadata(), "live_chat": self.handoff.live_chat()}
-        if not with_agent:
-            await self.customers.send(sender_id, {"type": "typing", "on": True})
-        try:
-            replies = await self.rasa.send_message(
-                sender_id, rasa_text, metadata, connection.client_ip
-            )
-            state = await self.rasa.tracker(sender_id, with_events=False)
-        except RasaUnavailable:
-            logger.exception("Rasa did not take a widget message")
-            await self.customers.send(sender_id, {"type": "typing", "on": False})
-            await self.customers.send(
-                sender_id, {"type": "error", "code": "unavailable", "message": UNAVAILABLE_TEXT}
-            )
-            return
+        # Words to an agent reach Rasa before the agent can end the handoff (service.py).
+        async with self.handoff.customer_turn(sender_id, message) as with_agent:
+            metadata = {**connection.metadata(), "live_chat": self.handoff.live_chat()}
+            if not with_agent:
+                await self.customers.send(sender_id, {"type": "typing", "on": True})
+            try:
+                replies = await self.rasa.send_message(
+                    sender_id, rasa_text, metadata, connection.client_ip
+                )
+                state = await self.rasa.tracker(sender_id, with_events=False)
+            except RasaUnavailable:
+                logger.exception("Rasa did not take a widget message")
+                await self.customers.send(sender_id, {"type": "typing", "on": False})
+                error = {"type": "error", "code": "unavailable", "message": UNAVAILABLE_TEXT}
+                await self.customers.send(sender_id, error)
+                return
         answers = [m for m in (bot_message(r, self.clock()) for r in replies) if m is not None]
         for answer in answers:
             await self.customers.send(sender_id, {"type": "message", "message": answer})

@@ -1,5 +1,5 @@
-"""The handoff suite's servers: the shared Rasa stack, the reference backend (for tickets) and a
-review app with the agent inbox, all real processes on loopback ports."""
+"""The handoff suite's servers: the shared Rasa stack, the backend its action server calls (for
+orders and tickets) and a review app with the agent inbox, all real processes on loopback ports."""
 
 from __future__ import annotations
 
@@ -10,16 +10,13 @@ import aiohttp
 import pytest
 
 from tests.support.processes import ServerProcess
-from tests.widget.stack import Review, start_backend, start_review
+from tests.widget.stack import Review, start_review
 
 
 @pytest.fixture(scope="module")
-def backend(
-    server_logs: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServerProcess, str]]:
-    server, api_url = start_backend(tmp_path_factory.mktemp("handoff-backend"), server_logs)
-    yield server, api_url
-    server.stop()
+def backend(backend_api: tuple[ServerProcess, str]) -> tuple[ServerProcess, str]:
+    """The backend the shared action server calls, so tickets the bot opens can be read back."""
+    return backend_api
 
 
 @pytest.fixture(scope="module")
