@@ -18,7 +18,8 @@ People
 
 Not understood (``is_fallback``, ``had_fallback``, ``fallback_count``)
   A customer message the assistant did not understand: the NLU fallback intent, a dialogue
-  fallback (``action_default_fallback``, the two-stage fallback and its steps), or an out-of-scope
+  fallback (``action_default_fallback``, the two-stage fallback and its steps,
+  ``action_not_understood``), or an out-of-scope
   answer (``utter_out_of_scope``, ``utter_default``, ``utter_ask_rephrase``). Counted once a turn.
 
 Handoffs
@@ -65,6 +66,9 @@ FALLBACK_ACTIONS = frozenset(
         "action_two_stage_fallback",
         "action_default_ask_affirmation",
         "action_default_ask_rephrase",
+        # Ours: the answer to a message the assistant could not read, or could not help with
+        # (it offers a person the second time in a row; actions/handoff.py).
+        "action_not_understood",
     }
 )
 # Answers that say "I can't help with that" or "please rephrase".

@@ -17,7 +17,7 @@ from bot.cxlog.migrate import schema_is_current
 from bot.review.roles import Role
 from bot.review.users import create_user
 from tests.review.harness import PASSWORD, Browser, review_settings, running_review_app
-from tests.support.processes import ServerProcess
+from tests.support.processes import ServerProcess, api_url
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def chat(rasa: ServerProcess, sender: str) -> None:
     webhook = rasa.health_url.replace("/status", "/webhooks/rest/webhook")
     for text in ("hello", f"my email is {EMAIL}, call me on {PHONE}", "goodbye"):
         post(webhook, {"sender": sender, "message": text, "metadata": {"customer_id": "C-77"}})
-    events = rasa.health_url.replace("/status", f"/conversations/{sender}/tracker/events")
+    events = api_url(rasa, f"/conversations/{sender}/tracker/events")
     post(events, [{"event": "slot", "name": "csat", "value": 4}])
 
 
