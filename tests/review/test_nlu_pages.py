@@ -243,7 +243,7 @@ async def test_inbox_page_escapes_customer_text(nlu: Nlu) -> None:
 
 
 async def test_inbox_shows_why_confident_answers_were_surfaced(nlu: Nlu) -> None:
-    gift = Chat("gift", DAY + timedelta(hours=8)).say(
+    gift = Chat("gift", DAY + timedelta(hours=11)).say(
         "how do i check the balance on my gift card", "faq", 0.96
     )
     gift.events[-1]["parse_data"]["response_selector"] = {
@@ -258,7 +258,9 @@ async def test_inbox_shows_why_confident_answers_were_surfaced(nlu: Nlu) -> None
     )
     payload = Chat("payload", DAY + timedelta(hours=10)).say("/affirm", "nlu_fallback", 0.2)
     await write_chats(
-        nlu.settings.cx_database_url, [gift.bot("Gift wrap is 3.50."), wrong, payload]
+        nlu.settings.cx_database_url,
+        [gift.bot("Gift wrap is 3.50."), wrong, payload],
+        now=DAY + timedelta(hours=11, minutes=10),  # gift still open: no "left after" signal
     )
     annotator = await nlu.signed_in("annotator")
     items = await inbox(annotator)
