@@ -70,7 +70,7 @@ def project_pipeline(epochs: int | None) -> list[dict[str, Any]]:
     config = yaml.safe_load((ROOT / "config.yml").read_text())
     pipeline = []
     for component in copy.deepcopy(config["pipeline"]):
-        if component["name"] == "ResponseSelector":
+        if component["name"].endswith(("ResponseSelector", "FaqAnswerSelector")):
             continue
         if epochs is not None and component["name"] in EPOCH_COMPONENTS:
             component["epochs"] = epochs

@@ -38,9 +38,8 @@ FOCUS = [
     "_validate_action_result",
     "RemoteAction.run",
     "SentenceEmbeddingFeaturizer.process",
-    "ResponseSelector.process",
+    "FaqAnswerSelector.process",
     "MessageProcessor._predict_next_with_tracker",
-    "TEDPolicy.predict_action_probabilities",
     "RulePolicy.predict_action_probabilities",
     "MemoizationPolicy.predict_action_probabilities",
 ]

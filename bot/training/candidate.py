@@ -35,7 +35,7 @@ STAGE_WORDS = (
     ("Classifier", "learning the topics"),
     ("EntityExtractor", "learning to spot order numbers and other details"),
     ("EntitySynonymMapper", "learning to spot order numbers and other details"),
-    ("ResponseSelector", "learning which FAQ answer fits"),
+    ("Selector", "learning which FAQ answer fits"),
     ("Policy", "learning how conversations go"),
 )
 

