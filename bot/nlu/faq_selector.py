@@ -88,12 +88,13 @@ class FaqAnswerSelector(BalancedLogisticRegressionClassifier):
         return self._resource
 
     def persist(self) -> None:
-        if self.only_label is None and hasattr(self.clf, "classes_"):
+        if self.only_label is None and self.fitted:
             super().persist()
         state = {
             "all_retrieval_intents": self.all_retrieval_intents,
             "responses": self.responses,
             "only_label": self.only_label,
+            "fitted": self.only_label is None and self.fitted,
         }
         with self._model_storage.write_to(self._resource) as directory:
             (directory / STATE_FILE).write_text(json.dumps(state))
@@ -110,10 +111,9 @@ class FaqAnswerSelector(BalancedLogisticRegressionClassifier):
         try:
             with model_storage.read_from(resource) as directory:
                 state = json.loads((directory / STATE_FILE).read_text())
-                fitted = (directory / f"{resource.name}.skops").exists()
         except (ValueError, FileNotFoundError):  # never trained: selects nothing
             return cls.create(config, model_storage, resource, execution_context)
-        if fitted:
+        if state["fitted"]:
             component = super().load(config, model_storage, resource, execution_context, **kwargs)
         else:
             component = cls.create(config, model_storage, resource, execution_context)
@@ -125,7 +125,7 @@ class FaqAnswerSelector(BalancedLogisticRegressionClassifier):
     def _ranking(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
         if self.only_label is not None:
             return [[(self.only_label, 1.0)] for _ in messages]
-        if not hasattr(self.clf, "classes_"):
+        if not self.fitted:
             return [[] for _ in messages]
         probabilities = self.clf.predict_proba(self._create_X(messages))
         classes = [str(label) for label in self.clf.classes_]
