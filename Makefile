@@ -14,6 +14,8 @@ export ACTION_SERVER_URL ?= http://$(BOT_HOST):$(ACTION_PORT)/webhook
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Sanic (Rasa's web server) refuses bodies over 1 MiB before reading them.
 export SANIC_REQUEST_MAX_SIZE ?= 1048576
+# pytest-xdist workers for `make test` (one module per worker at a time; 0 runs in-process).
+PYTEST_WORKERS ?= 2
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 # Scale-out profile (make run-scale): shared Postgres, Redis and RabbitMQ, two nodes of each server.
@@ -77,7 +79,7 @@ format: install
 test: lint train
 	$(RASA) data validate --fail-on-warnings
 	$(MAKE) --no-print-directory audit
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 	$(MAKE) --no-print-directory test-stories
 
 # Offline: installed packages against ../shared/advisories (AUDIT_ADVISORIES_DIR), see README.

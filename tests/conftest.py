@@ -19,6 +19,40 @@ from tests.support.processes import (
 )
 from tests.widget.stack import BACKEND_TOKEN, start_backend
 
+# Modules on the machine's own Postgres, Redis, RabbitMQ and scale-out ports (fixed databases,
+# keys and queues): under xdist they run on one worker, one after another.
+SHARED_SERVICES = "machine-services"
+SHARED_SERVICE_MODULES = {
+    "tests/backend/test_postgres.py",
+    "tests/cxlog/test_consumer.py",
+    "tests/cxlog/test_migrate_concurrency.py",
+    "tests/cxlog/test_store.py",
+    "tests/cxlog/test_tracker_retention.py",
+    "tests/review/test_postgres.py",
+    "tests/scale/test_lock_store.py",
+    "tests/scale/test_scale_out.py",
+}
+
+
+def _weight(item: pytest.Item) -> int:
+    """Trainings first, then modules that start servers: the long ones must not end the run."""
+    return 2 if item.get_closest_marker("trains") else 1 if item.get_closest_marker("slow") else 0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heaviest modules first, and one xdist group per module (``make test`` runs
+    ``--dist loadgroup``), so a module's servers start once, on one worker."""
+    module_weight: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        module_weight[module] = max(module_weight.get(module, 0), _weight(item))
+    items.sort(key=lambda item: -module_weight[item.nodeid.split("::", 1)[0]])  # stable
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        group = SHARED_SERVICES if module in SHARED_SERVICE_MODULES else module
+        item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(scope="session")
 def trained_model() -> Path:

@@ -44,6 +44,7 @@ class ModelStore:
                 temp.replace(dst)
 
     def install(self, candidate: Path) -> None:
+        self.models_dir.mkdir(parents=True, exist_ok=True)
         if self.current.exists():
             self._copy(self.current, self.previous)
         self._copy(candidate, self.current)

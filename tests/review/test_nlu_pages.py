@@ -716,6 +716,7 @@ async def test_a_training_that_cannot_start_is_reported_failed(nlu: Nlu) -> None
 
 
 @pytest.mark.slow
+@pytest.mark.trains
 async def test_train_compare_and_promote_a_tiny_candidate(nlu: Nlu) -> None:
     """One real (1-epoch) training and comparison, started and followed through the API."""
     annotator, admin = await nlu.signed_in("annotator"), await nlu.signed_in("admin")

@@ -6,7 +6,6 @@ answer; export writes them into (a copy of) the project; a candidate is trained,
 hot-swapped into the running Rasa server, which then answers gift-card questions while an
 ongoing conversation carries on. A second candidate that would blur an existing intent is
 refused by the gate, and a rollback restores the previous model.
-Epochs are reduced for CI (both models use the same count, so the comparison is fair).
 """
 
 from __future__ import annotations
@@ -44,7 +43,6 @@ from tests.training.conftest import copy_project
 # Three real trainings: minutes on an idle two-core machine, more when it is shared.
 pytestmark = [pytest.mark.slow, pytest.mark.trains, pytest.mark.timeout(1800)]
 
-EPOCHS = 10  # no epoch-trained component is left in config.yml; kept for custom configs
 ANSWER = "Your gift card balance is on the back of the card and at example.com/giftcards."
 # Written for this test; none of them is in data/nlu or evaluation/ (export would skip it).
 GIFT_CARD_QUESTIONS = [
@@ -98,17 +96,20 @@ def user_texts(rasa: ServerProcess, sender: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def loop(
-    tmp_path_factory: pytest.TempPathFactory, actions_url: str, server_logs: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    actions_url: str,
+    server_logs: Path,
+    trained_model: Path,
 ) -> Iterator[dict]:
-    """A project copy with a freshly trained live model, served by its own Rasa + CX log."""
+    """A project copy whose live model is the session's (trained on the same files and config),
+    served by its own Rasa + CX log."""
     work = tmp_path_factory.mktemp("learning-loop")
     project = copy_project(work / "project")
     settings = replace(
         load_settings(), project_dir=project, models_dir=project / "models", var_dir=work / "var"
     )
     store = ModelStore(settings.models_dir.resolve())
-    live = train_candidate(project, settings.models_dir, work / "job.json", EPOCHS)
-    store.install(live)
+    store.install(trained_model)
     cx_url = f"sqlite+aiosqlite:///{work / 'cx.db'}"
     upgrade(cx_url)
     endpoints = write_endpoints(work, actions_url)
@@ -175,7 +176,7 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     assert result.new_intents == ["gift_card_balance"]
 
     candidate = train_candidate(
-        settings.project_dir, settings.models_dir, loop["work"] / "job.json", EPOCHS
+        settings.project_dir, settings.models_dir, loop["work"] / "job.json"
     )
     decision = evaluate_candidate(settings, candidate, settings.nlu_gate_margin)
     assert decision.promote, decision.summary()
@@ -201,9 +202,7 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
         )
     )
     asyncio.run(cx(loop["cx_url"], lambda s: export(s, settings.project_dir)))
-    bad = train_candidate(
-        settings.project_dir, settings.models_dir, loop["work"] / "job.json", EPOCHS
-    )
+    bad = train_candidate(settings.project_dir, settings.models_dir, loop["work"] / "job.json")
     refused = evaluate_candidate(settings, bad, settings.nlu_gate_margin)
     assert not refused.promote
     assert "track_order" in refused.regressions, refused.summary()
