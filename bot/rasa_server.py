@@ -32,6 +32,9 @@ def main() -> None:
         )
     from rasa.__main__ import main as rasa_main
 
+    from bot.deploy import paused_turns
+
+    paused_turns.install()
     sys.argv = rasa_argv(settings, sys.argv[1:])
     rasa_main()
 

@@ -78,6 +78,11 @@ def test_after_an_agent_ends_the_handoff_the_bot_tracks_an_order(stack: TokenSta
     assert "colleague" in handed or "person from our team" in handed, handed
     assert stack.rasa_api(sender, "tracker")["paused"] is True
     assert stack.chat(sender, "hello? anyone there", AGENT_ONLINE) == ""  # the agent's turn now
+    # Words for the agent are not answers for the bot: no slot takes their order or email.
+    to_agent = "it's about order 20001, my email is sam.lee@example.com"
+    assert stack.chat(sender, to_agent, AGENT_ONLINE) == ""
+    slots = stack.rasa_api(sender, "tracker")["slots"]
+    assert slots["order_id"] is None and slots["email"] is None, slots
 
     # What the agent inbox appends when the agent replies and then ends the handoff.
     stack.rasa_api(
