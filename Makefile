@@ -14,7 +14,8 @@ export ACTION_SERVER_URL ?= http://$(BOT_HOST):$(ACTION_PORT)/webhook
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Sanic (Rasa's web server) refuses bodies over 1 MiB before reading them.
 export SANIC_REQUEST_MAX_SIZE ?= 1048576
-# pytest-xdist workers for `make test` (one module per worker at a time; 0 runs in-process).
+# pytest-xdist workers for `make test`: one module at a time per worker, in the order of
+# tests/conftest.py (trainings first; xdist would otherwise start the modules with most tests).
 PYTEST_WORKERS ?= 2
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
@@ -79,7 +80,7 @@ format: install
 test: lint train
 	$(RASA) data validate --fail-on-warnings
 	$(MAKE) --no-print-directory audit
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 	$(MAKE) --no-print-directory test-stories
 
 # Offline: installed packages against ../shared/advisories (AUDIT_ADVISORIES_DIR), see README.
