@@ -175,4 +175,3 @@ FLOWS = (
 )
 FLOW_BY_KEY = {flow.key: flow for flow in FLOWS}
 FLOW_OF_ACTION = {action: flow for flow in FLOWS for action in flow.actions}
-FORM_FLOWS = {flow.form: flow for flow in FLOWS}

@@ -141,12 +141,6 @@ class Conversation(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
-    flows = relationship(
-        "FlowProgress",
-        back_populates="conversation",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-    )
 
     __table_args__ = (
         CheckConstraint(
@@ -258,8 +252,6 @@ class FlowProgress(Base):
     started_at = Column(UTCDateTime, nullable=False)
     # The flow's latest action: a form that handed its first message over never started.
     last_action_at = Column(UTCDateTime, nullable=False)
-
-    conversation = relationship("Conversation", back_populates="flows")
 
     __table_args__ = (
         UniqueConstraint("conversation_id", "flow", name="uq_flow_progress_conversation_id_flow"),

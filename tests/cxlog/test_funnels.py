@@ -1,5 +1,5 @@
 """Flow steps (bot.cxlog.funnels) on scripted conversations in Rasa's own events, through the
-sanitizer and the projector, and through the store across event batches."""
+sanitizer and the projector, and through the store across event batches (and erasure)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.cxlog.broker import build_sanitizer
 from bot.cxlog.funnels import FLOWS
 from bot.cxlog.models import FlowProgress
+from bot.cxlog.retention import Subject, delete_conversations
 from bot.cxlog.store import CXStore
 from bot.settings import load_settings
 from tests.cxlog.rasa_events import Chat
@@ -216,3 +217,5 @@ async def test_the_store_follows_flows_across_batches_of_one_event(store: CXStor
     assert await stored_progress(store) == [("delivery_problem", "verified")]
     await store.write(events)  # a replay changes nothing
     assert await stored_progress(store) == [("delivery_problem", "verified")]
+    assert await delete_conversations(store, Subject(sender_id="b")) == 1
+    assert await stored_progress(store) == []  # erased with its conversation
