@@ -120,7 +120,7 @@ class Projection:
     last_turn: Turn | None = None
     feedback: Feedback | None = None
     open_handoff: Handoff | None = None
-    flows: dict[str, FlowProgress] = field(default_factory=dict)
+    flows: dict[str, FlowProgress] = field(default_factory=dict)  # by flow key
     new_rows: list[Any] = field(default_factory=list)
     dropped_rows: list[Any] = field(default_factory=list)
 
@@ -358,6 +358,8 @@ def _follow_flows(projection: Projection, event: dict[str, Any], at: datetime) -
 
 
 def _on_flow_action(projection: Projection, name: str, at: datetime) -> None:
+    """The slots that follow count for this action's flow (if any); a form starts its flow, and
+    the form that ran just before, on its first run, never really started."""
     conversation = projection.conversation
     flow = FLOW_OF_ACTION.get(name)
     previous = projection.flows.get(conversation.current_flow or "")
