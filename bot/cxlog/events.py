@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.cxlog.funnels import CONFIRMING_SLOT, FLOW_SLOTS, REQUESTED_SLOT, TASK_SUCCESS_SLOT
 from bot.cxlog.redaction import (
     PII_ENTITY_KINDS,
     Redaction,
@@ -30,8 +31,6 @@ from bot.widget.messages import AGENT_METADATA_KEY
 log = logging.getLogger(__name__)
 
 FEEDBACK_SLOTS = ("csat", "nps", "feedback_comment")
-# Actions set this slot to true when they completed the customer's task (order cancelled...).
-TASK_SUCCESS_SLOT = "task_succeeded"
 # Set by our own actions only: the customer id a signed token proved (actions/session.py). Raw
 # message metadata is never believed for it, since anyone can post metadata to the REST channel.
 CUSTOMER_ID_SLOT = "customer_id"
@@ -212,6 +211,8 @@ class Sanitizer:
             return {"name": name, "value": _truthy(value)}
         if name in (CUSTOMER_ID_SLOT, HANDOFF_REASON_SLOT):
             return {"name": name, "value": _short_id(value, 100)}
+        if name in FLOW_SLOTS:
+            return {"name": name, "value": _flow_value(name, value)}
         return None
 
 
@@ -272,6 +273,15 @@ def _score(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 2:
         return int(value.strip())
     return None
+
+
+def _flow_value(name: str, value: object) -> str | bool | None:
+    """What the funnels need of a flow slot (bot.cxlog.funnels): the codes of the open question
+    and of the next slot asked for; of an order, a return number or a complaint only whether it
+    is there (their contents are the customer's)."""
+    if name in (CONFIRMING_SLOT, REQUESTED_SLOT):
+        return _short_id(value, 100)
+    return bool(value)
 
 
 def _truthy(value: object) -> bool:

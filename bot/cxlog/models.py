@@ -113,6 +113,9 @@ class Conversation(Base):
     # Task intents counted so far; top_intent is the most frequent one.
     intent_counts = Column(JSON, nullable=False, default=dict)
     model_id = Column(String(64))
+    # The flow (bot.cxlog.funnels) whose action ran last, since the customer's latest message:
+    # the slots that action set count for that flow.
+    current_flow = Column(String(32))
     # Keyed digests of the customer's name words (from name slots and entities), so later
     # messages can be redacted without the names themselves ever being stored.
     name_digests = Column(JSON, nullable=False, default=list)
@@ -232,6 +235,29 @@ class Handoff(Base):
     ended_at = Column(UTCDateTime)
 
     conversation = relationship("Conversation", back_populates="handoffs")
+
+
+class FlowProgress(Base):
+    """How far a conversation got in one flow (tracking, cancel...): its furthest step, as
+    :mod:`bot.cxlog.funnels` defines them; one row per flow the conversation started."""
+
+    __tablename__ = "flow_progress"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    flow = Column(String(32), nullable=False)
+    step = Column(String(32), nullable=False)
+    started_at = Column(UTCDateTime, nullable=False)
+    # The flow's latest action: a form that handed its first message over never started.
+    last_action_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "flow", name="uq_flow_progress_conversation_id_flow"),
+        # The funnels: grouped by flow and step for the conversations of a date range.
+        Index("ix_flow_progress_flow_step", "flow", "step"),
+    )
 
 
 class ProcessedEvent(Base):

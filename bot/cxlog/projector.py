@@ -37,6 +37,12 @@ End
   ``ended_at``; the store's sweep ends conversations silent for ``CX_ABANDON_MINUTES``
   ("silence"). A later customer message reopens the conversation.
 
+Flows (:mod:`bot.cxlog.funnels`)
+  A flow's form starts its ``flow_progress`` row; the flow's actions, and the slots each of them
+  set, move it on to the furthest step reached. A customer message, a new session or a restart
+  ends the attribution (``current_flow``): later slots belong to no flow until a flow's action
+  runs. A form whose first run hands the message straight to another flow's form loses its row.
+
 Outcome (:func:`decide_outcome`; the definitions a CX lead reads are in bot.review.definitions)
   ``open`` while the conversation goes on: not ended and active within ``CX_ABANDON_MINUTES``.
   Once it has ended or gone silent, the first match wins:
@@ -57,7 +63,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.cxlog.events import CUSTOMER_ID_SLOT, HANDOFF_REASON_SLOT, TASK_SUCCESS_SLOT
-from bot.cxlog.models import Conversation, Feedback, Handoff, Turn
+from bot.cxlog.funnels import FLOW_BY_KEY, FLOW_OF_ACTION, STARTED
+from bot.cxlog.models import Conversation, Feedback, FlowProgress, Handoff, Turn
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset(
@@ -94,6 +101,8 @@ SMALLTALK_INTENTS = frozenset(
 CSAT_RANGE = range(1, 6)
 NPS_RANGE = range(0, 11)
 RESOLVING_CSAT = 4
+# Events after which later slots belong to no flow.
+FLOW_BREAKS = frozenset({"user", "session_started", "restart"})
 # Ends the customer chose; the other reasons ("session_expired", "silence") are silence.
 CUSTOMER_ENDS = frozenset({"goodbye", "restart"})
 SILENCE = "silence"
@@ -101,7 +110,8 @@ SILENCE = "silence"
 
 @dataclass
 class Projection:
-    """A conversation's rows that events can change; ``new_rows`` must be added to the session.
+    """A conversation's rows that events can change; ``new_rows`` must be added to the session
+    and ``dropped_rows`` deleted from it.
 
     The conversation must already have its ``id`` (the store flushes new ones first).
     """
@@ -110,7 +120,9 @@ class Projection:
     last_turn: Turn | None = None
     feedback: Feedback | None = None
     open_handoff: Handoff | None = None
+    flows: dict[str, FlowProgress] = field(default_factory=dict)  # by flow key
     new_rows: list[Any] = field(default_factory=list)
+    dropped_rows: list[Any] = field(default_factory=list)
 
 
 def timestamp_to_datetime(timestamp: float) -> datetime:
@@ -188,6 +200,7 @@ def apply_event(projection: Projection, event: dict[str, Any], abandon_after: ti
     handler = _HANDLERS.get(event["event"])
     if handler is not None:
         handler(projection, event, at, previous_last_event)
+    _follow_flows(projection, event, at)
     now = max(at, conversation.last_event_at)
     conversation.outcome = decide_outcome(conversation, now, abandon_after)
 
@@ -329,6 +342,61 @@ _HANDLERS = {
     "pause": _on_pause,
     "resume": _on_resume,
 }
+
+
+def _follow_flows(projection: Projection, event: dict[str, Any], at: datetime) -> None:
+    """Flow progress (rules in the module docstring)."""
+    conversation = projection.conversation
+    kind = event["event"]
+    if kind in FLOW_BREAKS:
+        conversation.current_flow = None
+    elif kind == "action":
+        _on_flow_action(projection, event["name"], at)
+    elif kind == "slot" and conversation.current_flow in projection.flows:
+        progress = projection.flows[conversation.current_flow]
+        progress.step = FLOW_BY_KEY[progress.flow].advance(progress.step, event)
+
+
+def _on_flow_action(projection: Projection, name: str, at: datetime) -> None:
+    """The slots that follow count for this action's flow (if any); a form starts its flow, and
+    the form that ran just before, on its first run, never really started."""
+    conversation = projection.conversation
+    flow = FLOW_OF_ACTION.get(name)
+    previous = projection.flows.get(conversation.current_flow or "")
+    handed_over = (
+        flow is not None
+        and name == flow.form
+        and previous is not None
+        and previous.flow != flow.key
+        and previous.step == STARTED
+        and previous.started_at == previous.last_action_at
+    )
+    if handed_over:
+        _drop_flow(projection, previous)
+    conversation.current_flow = flow.key if flow is not None else None
+    if flow is None:
+        return
+    progress = projection.flows.get(flow.key)
+    if progress is not None:
+        progress.last_action_at = at
+    elif name == flow.form:
+        progress = FlowProgress(
+            conversation_id=conversation.id,
+            flow=flow.key,
+            step=STARTED,
+            started_at=at,
+            last_action_at=at,
+        )
+        projection.flows[flow.key] = progress
+        projection.new_rows.append(progress)
+
+
+def _drop_flow(projection: Projection, progress: FlowProgress) -> None:
+    del projection.flows[progress.flow]
+    if progress in projection.new_rows:
+        projection.new_rows.remove(progress)
+    else:
+        projection.dropped_rows.append(progress)
 
 
 def _open_turn(projection: Projection, at: datetime) -> Turn:

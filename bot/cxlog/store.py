@@ -20,7 +20,14 @@ from sqlalchemy.orm import aliased
 
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import schema_is_current, upgrade
-from bot.cxlog.models import Conversation, Feedback, Handoff, ProcessedEvent, Turn
+from bot.cxlog.models import (
+    Conversation,
+    Feedback,
+    FlowProgress,
+    Handoff,
+    ProcessedEvent,
+    Turn,
+)
 from bot.cxlog.projector import (
     Projection,
     apply_event,
@@ -97,6 +104,8 @@ class CXStore:
             for event in sender_events:
                 apply_event(projection, event, self.abandon_after)
             session.add_all(projection.new_rows)
+            for row in projection.dropped_rows:
+                await session.delete(row)
         now = datetime.now(UTC)
         session.add_all(
             ProcessedEvent(event_id=event["event_id"], processed_at=now) for event in fresh
@@ -106,8 +115,9 @@ class CXStore:
     async def _load(
         self, session: AsyncSession, by_sender: dict[str, list[dict[str, Any]]]
     ) -> dict[str, Projection]:
-        """The batch's conversations with their last turn, feedback and open handoff, in one
-        query per chunk; conversations seen for the first time are created (and get ids)."""
+        """The batch's conversations with their last turn, feedback and open handoff, and their
+        flow progress, in two queries per chunk; conversations seen for the first time are
+        created (and get ids)."""
         turns, handoffs = aliased(Turn), aliased(Handoff)
         last_turn = (
             select(turns.id)
@@ -135,10 +145,16 @@ class CXStore:
                 .outerjoin(Handoff, Handoff.id == open_handoff)
                 .where(Conversation.sender_id.in_(chunk))
             )
+            by_id: dict[int, Projection] = {}
             for conversation, turn, feedback, handoff in rows:
-                projections[conversation.sender_id] = Projection(
-                    conversation, turn, feedback, handoff
+                projection = Projection(conversation, turn, feedback, handoff)
+                projections[conversation.sender_id] = by_id[conversation.id] = projection
+            if by_id:
+                flows = await session.scalars(
+                    select(FlowProgress).where(FlowProgress.conversation_id.in_(list(by_id)))
                 )
+                for progress in flows:
+                    by_id[progress.conversation_id].flows[progress.flow] = progress
         created = []
         for sender_id, sender_events in by_sender.items():
             if sender_id not in projections:

@@ -96,10 +96,22 @@ async def _conversation_counts(db: AsyncSession, in_range: Sequence[Any]) -> Con
     return counts
 
 
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The first moment of ``first`` and the first moment after ``last`` (UTC days)."""
+    after = last + timedelta(days=1)
+    return datetime.combine(first, time(), UTC), datetime.combine(after, time(), UTC)
+
+
+def started_between(first: date, last: date) -> tuple[ColumnElement, ColumnElement]:
+    """Conversations started on the days from ``first`` to ``last``: every dashboard number's
+    range (funnels included)."""
+    start, end = day_bounds(first, last)
+    return Conversation.started_at >= start, Conversation.started_at < end
+
+
 async def dashboard_data(db: AsyncSession, first: date, last: date) -> dict[str, Any]:
-    start = datetime.combine(first, time(), UTC)
-    end = datetime.combine(last + timedelta(days=1), time(), UTC)
-    in_range = (Conversation.started_at >= start, Conversation.started_at < end)
+    start, end = day_bounds(first, last)
+    in_range = started_between(first, last)
     counts = await _conversation_counts(db, in_range)
     day = _day(Conversation.started_at, dialect_of(db))
     daily = await db.execute(select(day, func.count()).where(*in_range).group_by(day))

@@ -1,4 +1,5 @@
-"""The dashboard page and its JSON; the browser draws the charts (static/dashboard.js)."""
+"""The dashboard page and its JSON (numbers and flow funnels); the browser draws the charts
+(static/dashboard.js, static/funnels.js)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import UTC, date, datetime
 from aiohttp import web
 
 from bot.review.dashboard import dashboard_data, date_range
-from bot.review.definitions import METRICS, OUTCOMES
+from bot.review.definitions import FUNNEL_TERMS, FUNNELS, METRICS, OUTCOMES
 from bot.review.filters import FilterError, parse_date_range
+from bot.review.funnels import funnels_data
 from bot.review.pages import render
 from bot.review.state import db, state
 
@@ -31,6 +33,8 @@ async def dashboard_page(request: web.Request) -> web.Response:
         "last": last,
         "metric_definitions": METRICS,
         "outcome_definitions": OUTCOMES,
+        "funnels": FUNNELS,
+        "funnel_terms": FUNNEL_TERMS,
         "abandon_minutes": state(request).settings.cx_abandon_minutes,
     }
     return render(request, "dashboard.html", context)
@@ -41,3 +45,10 @@ async def dashboard_api(request: web.Request) -> web.Response:
     first, last = _range(request)
     async with db(request) as session:
         return web.json_response(await dashboard_data(session, first, last))
+
+
+@routes.get("/api/funnels")
+async def funnels_api(request: web.Request) -> web.Response:
+    first, last = _range(request)
+    async with db(request) as session:
+        return web.json_response(await funnels_data(session, first, last))

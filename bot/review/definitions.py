@@ -109,3 +109,135 @@ METRICS = (
 
 OUTCOME_TEXT = {definition.key: definition.text for definition in OUTCOMES}
 OUTCOME_LABEL = {definition.key: definition.label for definition in OUTCOMES}
+
+
+@dataclass(frozen=True)
+class FlowDefinition:
+    """A flow on the dashboard's funnels; ``steps`` in the order of bot.cxlog.funnels."""
+
+    key: str
+    label: str
+    steps: tuple[Definition, ...]
+
+
+STARTED = Definition(
+    "started",
+    "Started",
+    "The assistant took the task on: its form asked the first question (or answered at once "
+    "when the first message said everything). Every share in the flow is of these.",
+)
+VERIFIED = Definition(
+    "verified",
+    "Identity verified",
+    "The order number matched the email on the order, or the customer the widget signed in.",
+)
+
+
+def _done(text: str) -> Definition:
+    return Definition("done", "Done", text)
+
+
+FUNNELS = (
+    FlowDefinition(
+        "tracking", "Order tracking", (STARTED, VERIFIED, _done("The order's status was told."))
+    ),
+    FlowDefinition(
+        "cancel",
+        "Cancel an order",
+        (
+            STARTED,
+            VERIFIED,
+            Definition(
+                "eligible",
+                "Eligible",
+                "The order had not left the warehouse, so the assistant asked whether to "
+                "cancel it.",
+            ),
+            _done("The order was cancelled."),
+        ),
+    ),
+    FlowDefinition(
+        "return",
+        "Return an item",
+        (
+            STARTED,
+            VERIFIED,
+            Definition(
+                "eligible",
+                "Eligible",
+                "The order could be returned (delivered, within the return window, an item "
+                "not returned yet), so the assistant asked what to return and why.",
+            ),
+            _done("The return was booked."),
+        ),
+    ),
+    FlowDefinition(
+        "refund_status",
+        "Refund status",
+        (
+            STARTED,
+            Definition(
+                "verified",
+                "Identity verified",
+                "The order number matched the email on the order (or the customer the widget "
+                "signed in), or the customer gave a return (RMA) number.",
+            ),
+            _done("The refund's status was told."),
+        ),
+    ),
+    FlowDefinition(
+        "address_change",
+        "Change the delivery address",
+        (
+            STARTED,
+            VERIFIED,
+            Definition(
+                "eligible",
+                "Eligible",
+                "The order had not shipped, so the assistant asked for the new address (or read "
+                "a given one back for a yes).",
+            ),
+            _done("The new address was saved."),
+        ),
+    ),
+    FlowDefinition(
+        "complaint",
+        "Complaint",
+        (
+            STARTED,
+            Definition(
+                "described",
+                "Described",
+                "The customer described what went wrong in enough words to act on.",
+            ),
+            _done("The complaint was filed as a ticket."),
+        ),
+    ),
+    FlowDefinition(
+        "delivery_problem",
+        "Delivery problem",
+        (
+            STARTED,
+            VERIFIED,
+            _done(
+                "The problem was answered (not shipped yet, cancelled) or filed as a claim with "
+                "the carrier; a damaged parcel offered a free return instead stops before this."
+            ),
+        ),
+    ),
+)
+
+FUNNEL_TERMS = (
+    Definition(
+        "funnel-share",
+        "Share",
+        "Conversations that reached the step, among the conversations that started the flow "
+        "in the range; a step counts only when every step before it was reached.",
+    ),
+    Definition(
+        "funnel-left",
+        "Left here",
+        "Conversations whose furthest step in the flow is this one, by the conversation's "
+        "outcome (open ones are still going).",
+    ),
+)

@@ -1,5 +1,5 @@
 """The review app in Debian's Chromium: sign in, filter, open a transcript, tag it, see the
-dashboard's charts drawn from its JSON, and strangers turned away.
+dashboard's charts and flow funnels drawn from its JSON, and strangers turned away.
 
 The app runs as ``python -m bot review serve`` (the Procfile's command) over a CX database
 filled through the real log pipeline.
@@ -17,7 +17,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from bot.review.definitions import METRICS
+from bot.cxlog.models import OUTCOMES
+from bot.review.definitions import FUNNELS, METRICS
 from tests.review.harness import (
     MARCH,
     PASSWORD,
@@ -29,6 +30,7 @@ from tests.review.harness import (
     sqlite_url,
     write_chats,
 )
+from tests.review.test_ground_truth import FUNNELS_ON_3_MAY, funnel_scripts
 from tests.review.test_xss import hostile_chats
 from tests.support.processes import ServerProcess, free_port
 
@@ -48,6 +50,7 @@ def review_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewApp]:
     # A 130-character id, like a host site's own session ids, must not push the table off-screen.
     long_id = Chat("web-" + "a1b2c3d4e5" * 12 + "f6g7h8", MARCH + timedelta(days=10))
     chats = [*sample_chats(), *hostile_chats(), long_id.say("hi", "greet").bot("Hello!")]
+    chats += [script for script, _ in funnel_scripts()]  # 3 May 2026
     in_worker_thread(asyncio.run, write_chats(sqlite_url(database), chats))
     port = free_port()
     env = {
@@ -166,7 +169,7 @@ def test_every_dashboard_number_explains_itself(page: Page, review_app: ReviewAp
         re.compile(r"^\d+% \(\d+ of \d+\)$")
     )
     texts = {definition.key: definition.text for definition in METRICS}
-    assert page.locator(".help-toggle").count() == len(texts)
+    assert page.locator(".kpis .help-toggle").count() == len(texts)
     containment = page.get_by_role("button", name="What is “Containment”?")
     resolution = page.get_by_role("button", name="What is “Resolution rate”?")
     expect(containment).to_have_attribute("aria-expanded", "false")
@@ -232,3 +235,62 @@ def test_customer_markup_never_runs(page: Page, review_app: ReviewApp) -> None:
         scripts = page.evaluate("[...document.scripts].map(s => s.src)")
         assert all(src.startswith(review_app.url + "/static/") for src in scripts), path
     assert dialogs == []
+
+
+# The funnel chart for 3 May by hand (FUNNELS_ON_3_MAY): per step kind, the % of each flow's
+# started conversations reaching it, None where the flow has no such step.
+FUNNEL_CHART = {
+    "Started": [100, 100, 100, 100, 100, 100, 100],
+    "Identity verified": [67, 100, 100, 50, 100, None, 67],
+    "Eligible": [None, 67, 75, None, 50, None, None],
+    "Described": [None, None, None, None, None, 100, None],
+    "Done": [33, 33, 25, 50, 50, 50, 33],
+}
+
+
+def left_text(outcomes: dict[str, int]) -> str:
+    parts = [f"{o.replace('_', ' ')} {outcomes[o]}" for o in OUTCOMES if outcomes.get(o)]
+    return f"{sum(outcomes.values())} ({', '.join(parts)})" if parts else "0"
+
+
+def test_the_funnels_show_the_hand_count_and_explain_each_step(
+    page: Page, review_app: ReviewApp, screenshot: Screenshot
+) -> None:
+    sign_in(page, review_app, "viewer")
+    page.goto(review_app.url + "/dashboard?from=2026-05-03&to=2026-05-03")
+    expect(page.locator("#funnels")).to_have_attribute("data-state", "ready")
+    chart = page.evaluate(
+        "(() => { const c = Chart.getChart('chart-funnels');"
+        " return {labels: c.data.labels, bars: c.data.datasets.map(d => [d.label, d.data])}; })()"
+    )
+    assert chart["labels"] == [flow.label for flow in FUNNELS]
+    assert dict(chart["bars"]) == FUNNEL_CHART
+    box = page.locator("#chart-funnels").bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 200
+    for flow in FUNNELS:
+        reached, left = FUNNELS_ON_3_MAY[flow.key]
+        expect(page.locator(f"#funnel-{flow.key}-started")).to_have_text(str(reached[0]))
+        for n, step in enumerate(flow.steps):
+            cell = f"#funnel-{flow.key}-{step.key}"
+            expect(page.locator(cell + "-count")).to_have_text(str(reached[n]))
+            expect(page.locator(cell + "-share")).to_have_text(
+                f"{round(100 * reached[n] / reached[0])}%"
+            )
+            stopped = left[n] if n < len(left) else None
+            expect(page.locator(cell + "-left")).to_have_text(
+                "—" if stopped is None else left_text(stopped)
+            )
+    expect(page.locator("#funnel-return-eligible-left")).to_have_text("2 (abandoned 2)")
+
+    returns = next(flow for flow in FUNNELS if flow.key == "return")
+    eligible = page.get_by_role("button", name="What is “Eligible” in Return an item?")
+    help_text = page.locator("#help-funnel-return-eligible")
+    expect(help_text).to_be_hidden()
+    eligible.click()
+    expect(eligible).to_have_attribute("aria-expanded", "true")
+    expect(help_text).to_be_visible()
+    expect(help_text).to_have_text(returns.steps[2].text)
+    screenshot(page, "review-dashboard-funnels")
+    page.keyboard.press("Escape")
+    expect(help_text).to_be_hidden()
+    expect(eligible).to_be_focused()

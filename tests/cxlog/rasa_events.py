@@ -6,6 +6,7 @@ from typing import Any
 
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
     BotUttered,
     ConversationPaused,
     ConversationResumed,
@@ -24,6 +25,7 @@ class Chat:
         self.sender_id = sender_id
         self.clock = start
         self.events: list[dict[str, Any]] = []
+        self.active_form: str | None = None
 
     def _add(self, event: Event, after: float) -> dict[str, Any]:
         self.clock += after
@@ -88,6 +90,26 @@ class Chat:
         self.action(action)
         self.bot(text, utter_action=action)
         self.action("action_listen", after=0.01)
+
+    def form(
+        self, name: str, slots: dict[str, Any], asks: str | None = None, question: str = ""
+    ) -> None:
+        """A form's turn as Rasa logs it: the form action (activating it the first time), the
+        slots its validation set, then the next question (``requested_slot`` and its text) or,
+        with nothing left to ask, the form's end. Then ``action_listen`` if it asked."""
+        self.action(name)
+        if self.active_form != name:
+            self.active_form = name
+            self._add(ActiveLoop(name), 0.001)
+        for slot, value in slots.items():
+            self.slot(slot, value)
+        self.slot("requested_slot", asks)
+        if asks:
+            self.bot(question)
+            self.action("action_listen", after=0.01)
+        else:
+            self.active_form = None
+            self._add(ActiveLoop(None), 0.001)
 
     def slot(self, name: str, value: Any, after: float = 0.01) -> None:
         self._add(SlotSet(name, value), after)

@@ -1,6 +1,6 @@
 """The review app on Postgres (127.0.0.1:5432, asyncpg), as in the scale-out profile: the
 dialect-specific parts (full-text search on the GIN index, UTC days for the dashboard) and the
-same filters, paging and metrics as on SQLite. Each test gets its own fresh database."""
+same filters, paging, metrics and funnels as on SQLite. Each test gets its own fresh database."""
 
 from __future__ import annotations
 
@@ -26,6 +26,12 @@ from tests.review.harness import (
     write_chats,
 )
 from tests.review.test_conversations import FILTER_CASES
+from tests.review.test_ground_truth import (
+    FUNNELS_ON_3_MAY,
+    expected_funnels,
+    funnel_scripts,
+    replay,
+)
 
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -109,3 +115,12 @@ async def test_dashboard_days_and_metrics(viewer: Browser) -> None:
     assert data["csat"]["average"] == pytest.approx(8 / 3)
     assert data["nps"]["score"] == 0.0
     assert data["not_understood"]["message_rate"] == pytest.approx(1 / 4)
+
+
+async def test_funnels_match_the_hand_count(database_url: str) -> None:
+    await replay(database_url, [script for script, _ in funnel_scripts()])
+    async with running_review_app(review_settings(database_url)) as new_browser:
+        browser = new_browser()
+        await browser.login("viewer")
+        data = (await browser.get("/api/funnels?from=2026-05-03&to=2026-05-03")).json()
+    assert data["flows"] == expected_funnels(FUNNELS_ON_3_MAY)
