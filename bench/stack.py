@@ -126,11 +126,16 @@ class Stack:
             server.stop()
 
 
-def rasa_command(port: int, model: Path, endpoints: Path, credentials: Path) -> list[str]:
+def rasa_command(
+    port: int, model: Path, endpoints: Path, credentials: Path, ours: bool = False
+) -> list[str]:
+    """Ours as the Procfile starts it (``bot.rasa_server``: the API behind RASA_AUTH_TOKEN);
+    the stock bot as ``rasa init`` leaves it (``rasa run --enable-api``)."""
+    start = [str(VENV_BIN / "python"), "-m", "bot.rasa_server"] if ours else [
+        str(VENV_BIN / "rasa"), "run", "--enable-api",
+    ]  # fmt: skip
     return [
-        str(VENV_BIN / "rasa"),
-        "run",
-        "--enable-api",
+        *start,
         "--interface",
         "127.0.0.1",
         "--port",
@@ -145,11 +150,17 @@ def rasa_command(port: int, model: Path, endpoints: Path, credentials: Path) -> 
 
 
 def rasa_server(
-    name: str, model: Path, endpoints: Path, credentials: Path, logs: Path, env: dict[str, str]
+    name: str,
+    model: Path,
+    endpoints: Path,
+    credentials: Path,
+    logs: Path,
+    env: dict[str, str],
+    ours: bool = False,
 ) -> Server:
     port = free_port()
     env = {"SANIC_REQUEST_MAX_SIZE": "1048576", **env}
-    command = rasa_command(port, model, endpoints, credentials)
+    command = rasa_command(port, model, endpoints, credentials, ours)
     return Server(name, command, f"http://127.0.0.1:{port}/status", logs, env)
 
 
@@ -185,6 +196,9 @@ def start_ours(work: Path, cx_logging: bool = True, model: Path | None = None) -
         "BACKEND_URL": f"http://127.0.0.1:{backend_port}/api/v1",
         "CX_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'cxlog.db'}",
         "BOT_VAR_DIR": str(work / "var"),
+        "BOT_HOST": "127.0.0.1",
+        "RASA_AUTH_TOKEN": BENCH_TOKEN,
+        "ACTION_SERVER_TOKEN": BENCH_TOKEN,
     }
     python = str(VENV_BIN / "python")
     for step in ("migrate", "seed"):
@@ -201,7 +215,7 @@ def start_ours(work: Path, cx_logging: bool = True, model: Path | None = None) -
     action_port = free_port()
     actions = Server(
         "actions",
-        [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        [python, "-m", "actions.server", "--port", str(action_port)],
         f"http://127.0.0.1:{action_port}/health",
         logs,
         env,
@@ -215,6 +229,7 @@ def start_ours(work: Path, cx_logging: bool = True, model: Path | None = None) -
             our_credentials(work),
             logs,
             env,
+            ours=True,
         ),
         [backend],
     )

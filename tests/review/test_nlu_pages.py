@@ -715,10 +715,30 @@ async def test_a_training_that_cannot_start_is_reported_failed(nlu: Nlu) -> None
     assert json.loads(job_file(nlu.settings).read_text())["status"] == "failed"
 
 
+# The review app's orchestration (job, progress, comparison, promotion) is under test here, not
+# the model: without the sentence encoder and the CRF, a real training of the whole project takes
+# a fraction of the time. config.yml's own pipeline is trained by tests/training and tests/nlu.
+QUICK_CONFIG = {
+    "recipe": "default.v1",
+    "language": "en",
+    "assistant_id": "review-tests",
+    "pipeline": [
+        {"name": "WhitespaceTokenizer"},
+        {"name": "CountVectorsFeaturizer"},
+        {"name": "bot.nlu.intent_classifier.BalancedLogisticRegressionClassifier"},
+        {"name": "bot.nlu.faq_selector.FaqAnswerSelector", "retrieval_intent": "faq"},
+        {"name": "FallbackClassifier", "threshold": 0.4},
+    ],
+    "policies": [{"name": "MemoizationPolicy"}, {"name": "RulePolicy"}],
+}
+
+
 @pytest.mark.slow
 @pytest.mark.trains
 async def test_train_compare_and_promote_a_tiny_candidate(nlu: Nlu) -> None:
-    """One real (1-epoch) training and comparison, started and followed through the API."""
+    """One real training and comparison, started and followed through the API."""
+    config = nlu.settings.project_dir / "config.yml"
+    config.write_text(yaml.safe_dump(QUICK_CONFIG, sort_keys=False))
     annotator, admin = await nlu.signed_in("annotator"), await nlu.signed_in("admin")
     await send(
         annotator,
