@@ -15,9 +15,10 @@ from bot.training.nlu_eval import evaluate_split
 from tests.support.processes import PROJECT_ROOT
 
 # Was 0.92 (0.946 measured) until the new report_delivery_problem intent and the international
-# shipping FAQ answer arrived: measured 0.906 after them (weakest: report_delivery_problem 0.72,
-# confused with track_order). A known regression to win back with more delivery-problem data.
-MIN_INTENT_MACRO_F1 = 0.90
+# shipping FAQ answer arrived: 0.906 after them. With the FAQ answers picked by FaqAnswerSelector
+# (2026-12-02) it measures 0.920; report_delivery_problem (F1 0.72, confused with track_order)
+# is still the weakest, to win back with more delivery-problem data.
+MIN_INTENT_MACRO_F1 = 0.91
 
 pytestmark = [pytest.mark.trains, pytest.mark.slow]
 
