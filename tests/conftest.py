@@ -43,13 +43,12 @@ def _weight(item: pytest.Item) -> int:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Heaviest modules first, and one xdist group per module (``make test`` runs
     ``--dist loadgroup``), so a module's servers start once, on one worker."""
+    module_of = {item: item.nodeid.split("::", 1)[0] for item in items}
     module_weight: dict[str, int] = {}
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
+    for item, module in module_of.items():
         module_weight[module] = max(module_weight.get(module, 0), _weight(item))
-    items.sort(key=lambda item: -module_weight[item.nodeid.split("::", 1)[0]])  # stable
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
+    items.sort(key=lambda item: -module_weight[module_of[item]])  # stable
+    for item, module in module_of.items():
         group = SHARED_SERVICES if module in SHARED_SERVICE_MODULES else module
         item.add_marker(pytest.mark.xdist_group(group))
 

@@ -1,5 +1,5 @@
 """The dashboard page and its JSON (numbers and flow funnels); the browser draws the charts
-(static/dashboard.js, static/funnels.js)."""
+(static/load_panel.js, static/dashboard.js, static/funnels.js)."""
 
 from __future__ import annotations
 

@@ -71,22 +71,5 @@
     });
   }
 
-  async function load() {
-    const response = await fetch(root.dataset.source, {
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    if (!response.ok) {
-      throw new Error("the server answered " + response.status);
-    }
-    draw(await response.json());
-    root.dataset.state = "ready";
-  }
-
-  load().catch(function (error) {
-    root.dataset.state = "error";
-    const message = document.getElementById("funnels-error");
-    message.textContent = "Could not load the funnels: " + error.message;
-    message.hidden = false;
-  });
+  loadPanel(root, draw, "funnels-error", "funnels");
 })();
