@@ -8,30 +8,25 @@ tracker store or the reference backend without their migration histories collidi
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from bot.atomic_migrations import prepare_migration_engine
 from bot.cxlog.database import create_engine
 from bot.cxlog.migrate import VERSION_TABLE, serialise_migrations
 from bot.cxlog.models import metadata
 
 
-def _run_migrations(connection: Connection) -> None:
-    if connection.dialect.name == "sqlite":
-        # Batch mode rebuilds a table by copying it and dropping the original; with foreign keys
-        # on, that drop would cascade-delete every row that references it. SQLite ignores this
-        # PRAGMA inside a transaction, so it comes first; the engine is disposed afterwards.
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        # End the transaction SQLAlchemy began for the PRAGMA, or alembic would take it for the
-        # caller's and never commit the migrations.
-        connection.commit()
+def _run_migrations(connection: Connection, options: dict[str, Any]) -> None:
     # Batch mode lets future ALTERs work on SQLite, which rebuilds tables instead.
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=True,
         version_table=VERSION_TABLE,
+        **options,
     )
     with context.begin_transaction():
         serialise_migrations(connection)
@@ -40,9 +35,10 @@ def _run_migrations(connection: Connection) -> None:
 
 async def _run_async_migrations(database_url: str) -> None:
     engine = create_engine(database_url)
+    options = prepare_migration_engine(engine)
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_run_migrations)
+            await connection.run_sync(_run_migrations, options)
     finally:
         await engine.dispose()
 
