@@ -2,7 +2,7 @@
 
 A shop's website may tell the assistant who its logged-in customer is. ``identify_customer`` is
 the one place that decides whether to believe it: today that is the widget's signed
-``customer_token`` (HMAC with ``WIDGET_TOKEN_SECRET``, see actions/customer_token.py). A bare
+``customer_token`` (HMAC with ``WIDGET_TOKEN_SECRET``, see bot/customer_token.py). A bare
 ``customer_id`` in the metadata is ignored on purpose: anyone can post one to the REST channel,
 and it would skip the email check that protects order details. A believed id is then confirmed
 with the backend, and only a customer the backend knows is greeted by name.
@@ -20,9 +20,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend import BackendClient, BackendError, NotFound
 from actions.base import BackendAction
-from actions.customer_token import verify_customer_token
 from actions.formatting import items_summary
 from actions.settings import get_settings
+from bot.customer_token import verify_customer_token
 
 log = logging.getLogger(__name__)
 

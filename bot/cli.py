@@ -64,6 +64,12 @@ def _audit(args: argparse.Namespace) -> int:
     return run(load_settings().audit_advisories_dir, args.allowlist, requirements)
 
 
+def _serve_web(_args: argparse.Namespace) -> int:
+    from bot.web import serve
+
+    return serve(load_settings())
+
+
 def _nlu(args: argparse.Namespace) -> int:
     return args.nlu_handler(load_settings(), args)
 
@@ -105,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cxlog_arguments(cxlog)
     cxlog.set_defaults(handler=_cxlog)
     add_review_parsers(commands)
+    commands.choices["review"].set_defaults(handler=_serve_web)
     scale = commands.add_parser("scale", help="scale-out profile helpers").add_subparsers()
     nginx_conf = scale.add_parser("nginx-conf", help="write var/scale/nginx.conf for the nodes")
     nginx_conf.set_defaults(handler=_scale_nginx_conf)

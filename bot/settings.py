@@ -144,7 +144,7 @@ class Settings:
     scale_rasa_ports: tuple[int, ...] = (5006, 5007)
     scale_action_ports: tuple[int, ...] = (5056, 5057)
     scale_rasa_api_port: int = 5008  # nginx's loopback-only listener for Rasa's HTTP API
-    # Widget customer tokens signed by the host site (bot/widget).
+    # Widget customer tokens signed by the host site (bot/livechat).
     widget_token_secret: str = ""
     # Pages allowed to open the widget's websocket (default: the review app's own pages; "*" =
     # any site, only when set explicitly).
@@ -154,7 +154,7 @@ class Settings:
     # Addresses (or networks) of proxies whose X-Forwarded-For the REST channel believes, e.g.
     # nginx in the scale-out profile; nobody by default.
     trusted_proxies: tuple[str, ...] = ()
-    # Live human handoff (bot/handoff): when agents work, e.g. "mon-fri 09:00-17:00".
+    # Live human handoff (bot/livechat): when agents work, e.g. "mon-fri 09:00-17:00".
     handoff_hours: str = "always"
     handoff_timezone: str = "UTC"
 

@@ -17,7 +17,7 @@ from tests.support.processes import (
     write_credentials,
     write_endpoints,
 )
-from tests.widget.stack import BACKEND_TOKEN, start_backend
+from tests.support.stack import BACKEND_TOKEN, start_backend
 
 # Modules on the machine's own Postgres, Redis, RabbitMQ and scale-out ports (fixed databases,
 # keys and queues): under xdist they run on one worker, one after another.

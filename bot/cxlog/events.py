@@ -26,7 +26,6 @@ from bot.cxlog.redaction import (
     name_digest,
     name_words,
 )
-from bot.widget.messages import AGENT_METADATA_KEY
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +34,12 @@ FEEDBACK_SLOTS = ("csat", "nps", "feedback_comment")
 # message metadata is never believed for it, since anyone can post metadata to the REST channel.
 CUSTOMER_ID_SLOT = "customer_id"
 HANDOFF_REASON_SLOT = "handoff_reason"
-# Message metadata the widget gateway adds to each customer turn (bot/widget/gateway.py).
+# Message metadata the widget gateway adds to each customer turn (bot/livechat/gateway.py).
 CHANNEL_METADATA_KEY = "cx_channel"
 PAGE_METADATA_KEY = "cx_page"
 WIDGET_CHANNEL = "widget"
+# Bot events the live chat appends for a human agent carry the agent's name under this key.
+AGENT_METADATA_KEY = "handoff_agent"
 MAX_PAGE_CHARS = 255
 KEPT_TYPES = frozenset(
     {"user", "bot", "action", "slot", "session_started", "restart", "pause", "resume"}

@@ -25,7 +25,7 @@ Not understood (``is_fallback``, ``had_fallback``, ``fallback_count``)
 Handoffs
   ``action_handoff_to_human``, the ``handoff_reason`` slot or Rasa's ``pause`` request a person;
   requests while one is open are the same handoff, which ``resume`` ends. Its reason is the code in
-  ``handoff_reason`` (see :mod:`bot.handoff.reasons` for the words).
+  ``handoff_reason`` (see :mod:`bot.cxlog.handoff_reasons` for the words).
 
 Feedback
   Slots ``csat`` (1–5), ``nps`` (0–10) and ``feedback_comment`` (redacted) fill the conversation's

@@ -1,5 +1,8 @@
 """``python -m bot review serve`` and ``python -m bot users add <name> --role admin``.
 
+``review serve`` runs :func:`bot.web.serve`, which bot/cli.py sets as its handler: the web process
+is composed above this package.
+
 Every ``python -m bot`` call builds these parsers, so the app and the database code are imported
 only when a command runs.
 """
@@ -9,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import sys
 from datetime import UTC, datetime
 
@@ -20,27 +22,6 @@ from bot.settings import Settings, load_settings
 def _fail(message: str) -> int:
     print(f"review: {message}", file=sys.stderr, flush=True)
     return 2
-
-
-def serve(settings: Settings) -> int:
-    from aiohttp import web
-
-    from bot.review.app import create_app
-    from bot.review.extensions import installed
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    try:
-        app = create_app(settings, extra_setup=installed())
-    except ValueError as error:
-        return _fail(str(error))
-    url = f"http://{settings.host}:{settings.review_port}/"
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.review_port,
-        print=lambda _: print(f"review: serving on {url}", flush=True),
-    )
-    return 0
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -84,7 +65,6 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     review = commands.add_parser("review", help="review app for the CX team")
     review_commands = review.add_subparsers(dest="review_command", required=True)
     review_commands.add_parser("serve", help="serve the review app on BOT_HOST:REVIEW_PORT")
-    review.set_defaults(handler=lambda _args: serve(load_settings()))
 
     users = commands.add_parser("users", help="review app accounts")
     users_commands = users.add_subparsers(dest="users_command", required=True)

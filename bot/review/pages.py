@@ -17,7 +17,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.handoff.reasons import reason_in_words
+from bot.cxlog.handoff_reasons import reason_in_words
 from bot.review.definitions import OUTCOME_LABEL, OUTCOME_TEXT
 from bot.review.roles import Role
 from bot.review.state import current_user

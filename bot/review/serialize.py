@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.cxlog.handoff_reasons import reason_in_words
 from bot.cxlog.models import Conversation, Feedback, Handoff, Turn
-from bot.handoff.reasons import reason_in_words
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.processes import ServerProcess
-from tests.widget.stack import AGENT, PASSWORD, Review, start_backend, start_review
+from tests.support.stack import AGENT, PASSWORD, Review, start_backend, start_review
 
 pytestmark = pytest.mark.slow
 REPLY_TIMEOUT_MS = 60_000

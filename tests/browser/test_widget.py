@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.support.processes import ServerProcess, free_port
-from tests.widget.stack import Review, start_review
+from tests.support.stack import Review, start_review
 
 pytestmark = pytest.mark.slow
 REPLY_TIMEOUT_MS = 60_000

@@ -22,8 +22,8 @@ import yaml
 
 from tests.support.full_stack import FullStack
 from tests.support.processes import ServerProcess, action_server, api_url, say
+from tests.support.stack import BACKEND_TOKEN
 from tests.unit.test_holdout_is_held_out import normalise, training_texts
-from tests.widget.stack import BACKEND_TOKEN
 
 pytestmark = pytest.mark.slow
 

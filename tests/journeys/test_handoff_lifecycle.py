@@ -3,7 +3,7 @@ real servers (backend, action server, Rasa): the bot always comes back, a custom
 take live gets exactly one ticket they can be reached on, and nothing goes round in circles.
 
 The widget gateway tells the bot whether an agent can take the chat in each message's
-``live_chat`` metadata; these tests send it the way the gateway does (tests/handoff and
+``live_chat`` metadata; these tests send it the way the gateway does (tests/livechat and
 tests/browser run the gateway itself).
 """
 
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from actions.customer_token import sign_customer_token
+from bot.customer_token import sign_customer_token
 from tests.support.full_stack import FullStack
 from tests.support.processes import ServerProcess, action_server, api_url, say
-from tests.widget.stack import BACKEND_TOKEN, TOKEN_SECRET
+from tests.support.stack import BACKEND_TOKEN, TOKEN_SECRET
 
 pytestmark = pytest.mark.slow
 

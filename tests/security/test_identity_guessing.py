@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from actions.customer_token import sign_customer_token
+from bot.customer_token import sign_customer_token
 from tests.security.test_rest_channel import user_events, webhook
 from tests.support.full_stack import FullStack
 from tests.support.processes import PROJECT_ROOT, ServerProcess

@@ -33,7 +33,7 @@ from tests.support.processes import (
     ServerProcess,
     api_url,
 )
-from tests.widget.stack import AGENT, BACKEND_TOKEN, Review, signed_in, start_review
+from tests.support.stack import AGENT, BACKEND_TOKEN, Review, signed_in, start_review
 
 pytestmark = pytest.mark.slow
 
@@ -101,6 +101,13 @@ def test_api_refuses_every_call_without_the_token(
     tracker = requests.get(api_url(stack.rasa, f"/conversations/{sender}/tracker"), timeout=30)
     assert tracker.json()["paused"] is False
     assert requests.get(api_url(stack.rasa, "/status"), timeout=30).json()["model_id"]
+
+
+def test_only_the_guarded_rest_channel_takes_customer_turns(stack: FullStack) -> None:
+    """socket.io skipped the REST channel's validation and rate limits; the widget never used it."""
+    for path in ("/socket.io/?EIO=4&transport=polling", "/webhooks/socketio/"):
+        assert requests.get(base(stack.rasa) + path, timeout=30).status_code == 404, path
+    assert requests.get(base(stack.rasa) + "/webhooks/rest/", timeout=30).status_code == 200
 
 
 def test_api_works_with_the_token(stack: FullStack) -> None:
@@ -368,7 +375,6 @@ def test_the_public_balancer_listener_forwards_only_the_channels(tmp_path: Path)
     ]
     assert locations == [
         "location @too_large {",
-        "location /socket.io/ {",
         "location = /webhooks/rest/webhook {",
         "location = /webhooks/rest/ {",
         "location / {",

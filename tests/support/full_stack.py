@@ -19,7 +19,7 @@ from tests.support.processes import (
     write_credentials,
     write_endpoints,
 )
-from tests.widget.stack import BACKEND_TOKEN, start_backend
+from tests.support.stack import BACKEND_TOKEN, start_backend
 
 # Loading the model (torch, MiniLM) takes far longer than 180 s while other tests share the CPU.
 RASA_BOOT_TIMEOUT_S = 480.0

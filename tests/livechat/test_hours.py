@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.handoff.hours import parse_hours
+from bot.livechat.hours import parse_hours
 
 # 2026-11-23 is a Monday.
 MONDAY_10_UTC = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

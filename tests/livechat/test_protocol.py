@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.widget.protocol import (
+from bot.livechat.protocol import (
     SESSION_ID_PATTERN,
     BadFrame,
     ChatText,

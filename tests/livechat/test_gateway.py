@@ -7,9 +7,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from actions.customer_token import sign_customer_token
+from bot.customer_token import sign_customer_token
 from tests.support.processes import free_port
-from tests.widget.stack import (
+from tests.support.stack import (
     SHOP_ORIGIN,
     TOKEN_SECRET,
     Review,

@@ -16,9 +16,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.handoff.hours import DAYS
+from bot.livechat.hours import DAYS
 from tests.support.processes import ServerProcess
-from tests.widget.stack import (
+from tests.support.stack import (
     AGENT,
     BACKEND_TOKEN,
     SECOND_AGENT,

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# Bot events the review app appends carry this metadata key with the agent's name.
-AGENT_METADATA_KEY = "handoff_agent"
+from bot.cxlog.events import AGENT_METADATA_KEY
+
 MAX_TRANSCRIPT_MESSAGES = 200
 
 

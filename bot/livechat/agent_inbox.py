@@ -17,9 +17,9 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.channels.validation import clean_text
-from bot.handoff.service import HandoffService, UnknownHandoff
-from bot.widget.protocol import MAX_MESSAGE_CHARS, SESSION_ID_PATTERN
-from bot.widget.rasa_client import RasaUnavailable
+from bot.livechat.handoff import HandoffService, UnknownHandoff
+from bot.livechat.protocol import MAX_MESSAGE_CHARS, SESSION_ID_PATTERN
+from bot.livechat.rasa_client import RasaUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from actions.customer_token import sign_customer_token, verify_customer_token
+from bot.customer_token import sign_customer_token, verify_customer_token
 
 SECRET = "shop-and-assistant-share-this"
 NOW = 1_800_000_000.0

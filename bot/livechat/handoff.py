@@ -25,10 +25,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.handoff.hours import WorkingHours
-from bot.widget.connections import SocketGroups
-from bot.widget.messages import AGENT_METADATA_KEY, agent_message, bot_message, transcript
-from bot.widget.rasa_client import RasaClient
+from bot.cxlog.events import AGENT_METADATA_KEY
+from bot.livechat.connections import SocketGroups
+from bot.livechat.hours import WorkingHours
+from bot.livechat.messages import agent_message, bot_message, transcript
+from bot.livechat.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
 

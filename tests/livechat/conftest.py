@@ -1,5 +1,6 @@
-"""The handoff suite's servers: the shared Rasa stack, the backend its action server calls (for
-orders and tickets) and a review app with the agent inbox, all real processes on loopback ports."""
+"""The live-chat suite's servers: the shared Rasa stack, the backend its action server calls (for
+orders and tickets) and a review app with the widget gateway and the agent inbox, all real
+processes on loopback ports."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import aiohttp
 import pytest
 
 from tests.support.processes import ServerProcess
-from tests.widget.stack import Review, start_review
+from tests.support.stack import Review, start_review
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def review(
     server_logs: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Review]:
-    directory = tmp_path_factory.mktemp("handoff-review")
+    directory = tmp_path_factory.mktemp("livechat-review")
     app = start_review(rasa_url, directory, server_logs, BACKEND_URL=backend[1])
     yield app
     app.server.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.widget.messages import bot_message, transcript
+from bot.livechat.messages import bot_message, transcript
 
 
 def test_live_replies_keep_only_renderable_data() -> None:

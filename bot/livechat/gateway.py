@@ -18,13 +18,13 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from actions.customer_token import verify_customer_token
 from bot.channels.rate_limit import TokenBucketLimiter
+from bot.customer_token import verify_customer_token
 from bot.cxlog.events import CHANNEL_METADATA_KEY, PAGE_METADATA_KEY, WIDGET_CHANNEL
-from bot.handoff.service import HandoffService
-from bot.widget.connections import SocketGroups
-from bot.widget.messages import bot_message, button_title, customer_message, transcript
-from bot.widget.protocol import (
+from bot.livechat.connections import SocketGroups
+from bot.livechat.handoff import HandoffService
+from bot.livechat.messages import bot_message, button_title, customer_message, transcript
+from bot.livechat.protocol import (
     MAX_FRAME_BYTES,
     BadFrame,
     ChatText,
@@ -32,7 +32,7 @@ from bot.widget.protocol import (
     new_session_id,
     parse_frame,
 )
-from bot.widget.rasa_client import RasaClient, RasaUnavailable
+from bot.livechat.rasa_client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 

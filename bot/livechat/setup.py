@@ -1,8 +1,9 @@
-"""``setup_widget(app, settings)``: the widget's files, its websocket and the demo shop page.
+"""``setup_livechat(app, settings)``: live chat inside the review app's process.
 
-Also owns the live-chat objects the agent inbox (:mod:`bot.handoff`) shares with the widget:
-one HTTP session to Rasa, the open customer and agent sockets, and the handoff
-service, all opened and closed with the app.
+Customers' side, without login: the widget's files, its websocket and the demo shop page. Agents'
+side (role agent or above): the agent inbox page, its script and its websocket. Both sides share
+the objects opened and closed with the app here: one HTTP session to Rasa, the open customer and
+agent sockets, and the handoff service that moves messages between them.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot.handoff.hours import WorkingHours, parse_hours
-from bot.handoff.service import HandoffService
-from bot.review.security import mark_public
+from bot.livechat.agent_inbox import AgentInbox
+from bot.livechat.connections import SocketGroups
+from bot.livechat.demo import demo_page
+from bot.livechat.gateway import WidgetGateway
+from bot.livechat.handoff import HandoffService
+from bot.livechat.hours import WorkingHours, parse_hours
+from bot.livechat.rasa_client import RasaClient
+from bot.review.pages import add_nav_link, add_template_dir, render
+from bot.review.roles import Role
+from bot.review.security import mark_public, signed_in_agent
 from bot.settings import Settings
-from bot.widget.connections import SocketGroups
-from bot.widget.demo import demo_page
-from bot.widget.gateway import WidgetGateway
-from bot.widget.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+HERE = Path(__file__).resolve().parent
 
 
 class LiveChat:
@@ -74,8 +78,19 @@ async def _widget_socket(request: web.Request) -> web.WebSocketResponse:
     return await request.app[LIVE_CHAT].gateway.handle(request)
 
 
-def setup_widget(app: web.Application, settings: Settings) -> None:
-    """Register ``/widget/*`` (script, styles, websocket) and ``/demo``, all without login."""
+async def _inbox_page(request: web.Request) -> web.Response:
+    await signed_in_agent(request)
+    return render(request, "agent_inbox.html", {})
+
+
+async def _inbox_socket(request: web.Request) -> web.WebSocketResponse:
+    agent = await signed_in_agent(request)
+    return await AgentInbox(request.app[LIVE_CHAT].handoff).handle(request, agent)
+
+
+def setup_livechat(app: web.Application, settings: Settings) -> None:
+    """Register ``/widget/*`` (script, styles, websocket) and ``/demo`` without login, and the
+    agent inbox under ``/agent/`` in the review app's layout and navigation."""
     if "*" in settings.widget_allowed_origins:
         logger.warning(
             "WIDGET_ALLOWED_ORIGINS is '*': any website may embed the widget and chat as its "
@@ -95,6 +110,12 @@ def setup_widget(app: web.Application, settings: Settings) -> None:
     app.cleanup_ctx.append(run_live_chat)
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/widget/ws", _widget_socket)
-    app.router.add_static("/widget/", STATIC_DIR, append_version=False)
+    app.router.add_static("/widget/", HERE / "static" / "widget", append_version=False)
     app.router.add_get("/demo", demo_page)
     mark_public(app, "/widget/", "/demo")
+
+    add_template_dir(app, HERE / "templates")
+    add_nav_link(app, "/agent/inbox", "Agent inbox", Role.AGENT)
+    app.router.add_get("/agent/inbox", _inbox_page)
+    app.router.add_get("/agent/ws", _inbox_socket)
+    app.router.add_static("/agent/static/", HERE / "static" / "agent", append_version=False)

@@ -1,1 +1,0 @@
-"""The website chat widget: its script and styles, its websocket gateway to Rasa, the demo page."""
