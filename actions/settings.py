@@ -1,108 +1,104 @@
 """Action-server settings, read once from the environment into one frozen object.
 
-The action server is deployed apart from ``bot/``, so it reads its own variables here and never
-imports ``bot``; names and defaults match the README's configuration table. A malformed value
-stops the server at start with the variable's name rather than failing later mid-conversation.
+Declared like the other services' (:mod:`bot.envvars`: variable, parser, default and help in one
+place); the README's configuration table is checked against these declarations by a test. A
+malformed value stops the server at start with the variable's name rather than failing later
+mid-conversation.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-
-def _text(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def _seconds(name: str, default: float, *, zero_allowed: bool) -> float:
-    raw = os.environ.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from exc
-    if not (value >= 0 if zero_allowed else value > 0):  # also refuses NaN
-        bound = ">= 0" if zero_allowed else "> 0"
-        raise ValueError(f"environment variable {name} must be {bound} seconds, got {raw!r}")
-    return value
-
-
-def _whole(name: str, default: int, *, minimum: int) -> int:
-    raw = os.environ.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
-    if value < minimum:
-        raise ValueError(f"environment variable {name} must be >= {minimum}, got {raw!r}")
-    return value
-
+from bot.envvars import integer, load, number, secret, setting, text
 
 DEFAULT_CONTACT_CHANNELS = (
     "phone +1 555 0100 (Monday to Friday, 9:00 to 17:00) or email support@example.com"
 )
 
 
+def _upper(name: str, raw: str) -> str:
+    return text(name, raw).upper()
+
+
+def _backend_url(values: Mapping[str, Any]) -> str:
+    return f"http://{values['server_host']}:{values['backend_port']}/api/v1"
+
+
+def _url(name: str, raw: str) -> str:
+    return text(name, raw).rstrip("/")
+
+
 @dataclass(frozen=True)
 class ActionSettings:
     """Everything the action server is configured with; build with :func:`load_settings`."""
 
+    # The action server itself: its interface and the secret Rasa sends as a bearer token.
+    server_host: str = setting("BOT_HOST", "127.0.0.1", help="interface the server binds to")
+    server_port: int = setting("ACTION_PORT", 5055, parse=integer(0), help="action server")
+    server_token: str = setting(
+        "ACTION_SERVER_TOKEN", "", parse=secret, shown="generated", help="Rasa's bearer token"
+    )
+    max_body_bytes: int = setting(
+        "SANIC_REQUEST_MAX_SIZE", 1024 * 1024, parse=integer(1), help="larger bodies get a 413"
+    )
     # The commerce backend (docs/backend-api.md) and the service token it expects.
-    backend_url: str = "http://127.0.0.1:8001/api/v1"
-    backend_token: str = ""
+    backend_port: int = setting(
+        "BACKEND_PORT", 8001, parse=integer(0), help="reference commerce backend"
+    )
+    backend_url: str = setting(
+        "BACKEND_URL",
+        "http://127.0.0.1:8001/api/v1",
+        parse=_url,
+        shown="http://$BOT_HOST:$BACKEND_PORT/api/v1",
+        derive=_backend_url,
+        help="the commerce backend the actions call",
+    )
+    backend_token: str = setting(
+        "BACKEND_TOKEN", "", parse=secret, shown="generated", help="backend bearer token"
+    )
     # Per attempt: time to open the TCP connection, then to receive the answer.
-    backend_connect_timeout_s: float = 1.0
-    backend_read_timeout_s: float = 3.0
+    backend_connect_timeout_s: float = setting(
+        "BACKEND_CONNECT_TIMEOUT", 1.0, parse=number(positive=True), shown="1", help="seconds"
+    )
+    backend_read_timeout_s: float = setting(
+        "BACKEND_READ_TIMEOUT", 2.0, parse=number(positive=True), shown="2", help="seconds"
+    )
     # Extra attempts for idempotent calls only, after ~backoff, ~2x backoff, ... (with jitter).
-    backend_retries: int = 2
-    backend_retry_backoff_s: float = 0.2
+    backend_retries: int = setting("BACKEND_RETRIES", 1, parse=integer(0), help="extra attempts")
+    backend_retry_backoff_s: float = setting(
+        "BACKEND_RETRY_BACKOFF", 0.2, parse=number(), help="first backoff, seconds"
+    )
     # After this many failed attempts in a row, calls fail at once for the cooldown, then one
     # trial call decides whether the backend is back.
-    backend_circuit_threshold: int = 5
-    backend_circuit_cooldown_s: float = 30.0
-    # HMAC secret of the signed customer tokens the host site hands to the widget.
-    widget_token_secret: str = ""
-    # How customers reach the shop besides this chat (told when no agent can take a handoff).
-    shop_contact_channels: str = DEFAULT_CONTACT_CHANNELS
-    # The action server itself: its interface and the secret Rasa sends as a bearer token.
-    server_host: str = "127.0.0.1"
-    server_port: int = 5055
-    server_token: str = ""
-    max_body_bytes: int = 1024 * 1024  # larger requests get a JSON 413
-    # ISO 4217 code of the shop's prices: the backend's amounts are plain numbers.
-    shop_currency: str = "USD"
-    # Days after delivery a return is accepted; the backend's rule, told before any question.
-    return_window_days: int = 30
-
-
-def load_settings() -> ActionSettings:
-    """Read the environment; raise ``ValueError`` naming the variable that is malformed."""
-    host = _text("BOT_HOST", "127.0.0.1")
-    port = _whole("BACKEND_PORT", 8001, minimum=1)
-    return ActionSettings(
-        backend_url=_text("BACKEND_URL", f"http://{host}:{port}/api/v1").rstrip("/"),
-        backend_token=_text("BACKEND_TOKEN", ""),
-        backend_connect_timeout_s=_seconds("BACKEND_CONNECT_TIMEOUT", 1.0, zero_allowed=False),
-        backend_read_timeout_s=_seconds("BACKEND_READ_TIMEOUT", 2.0, zero_allowed=False),
-        backend_retries=_whole("BACKEND_RETRIES", 1, minimum=0),
-        backend_retry_backoff_s=_seconds("BACKEND_RETRY_BACKOFF", 0.2, zero_allowed=True),
-        backend_circuit_threshold=_whole("BACKEND_CIRCUIT_THRESHOLD", 5, minimum=1),
-        backend_circuit_cooldown_s=_seconds("BACKEND_CIRCUIT_COOLDOWN", 30.0, zero_allowed=True),
-        widget_token_secret=_text("WIDGET_TOKEN_SECRET", ""),
-        shop_contact_channels=_text("SHOP_CONTACT_CHANNELS", "").strip()
-        or DEFAULT_CONTACT_CHANNELS,
-        server_host=host,
-        server_port=_whole("ACTION_PORT", 5055, minimum=1),
-        server_token=_text("ACTION_SERVER_TOKEN", ""),
-        max_body_bytes=_whole("SANIC_REQUEST_MAX_SIZE", 1024 * 1024, minimum=1),
-        shop_currency=_text("SHOP_CURRENCY", "USD").strip().upper() or "USD",
-        return_window_days=_whole("RETURN_WINDOW_DAYS", 30, minimum=1),
+    backend_circuit_threshold: int = setting(
+        "BACKEND_CIRCUIT_THRESHOLD", 5, parse=integer(1), help="failures that open the circuit"
     )
+    backend_circuit_cooldown_s: float = setting(
+        "BACKEND_CIRCUIT_COOLDOWN", 30.0, parse=number(), shown="30", help="seconds open"
+    )
+    # HMAC secret of the signed customer tokens the host site hands to the widget.
+    widget_token_secret: str = setting(
+        "WIDGET_TOKEN_SECRET", "", parse=secret, shown="generated", help="customer-token secret"
+    )
+    # How customers reach the shop besides this chat (told when no agent can take a handoff).
+    shop_contact_channels: str = setting(
+        "SHOP_CONTACT_CHANNELS", DEFAULT_CONTACT_CHANNELS, help="the shop's other channels"
+    )
+    # ISO 4217 code of the shop's prices: the backend's amounts are plain numbers.
+    shop_currency: str = setting("SHOP_CURRENCY", "USD", parse=_upper, help="ISO 4217 code")
+    # Days after delivery a return is accepted; the backend's rule, told before any question.
+    return_window_days: int = setting(
+        "RETURN_WINDOW_DAYS", 30, parse=integer(1), help="days a return is accepted"
+    )
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> ActionSettings:
+    """Read the environment; raise ``ValueError`` naming the variable that is malformed."""
+    return load(ActionSettings, environ)
 
 
 @cache

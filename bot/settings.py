@@ -1,162 +1,265 @@
 """Settings read once from the environment into one typed object.
 
-Nothing else in the package reads ``os.environ``: every knob is listed here with a safe default,
-and the README's configuration table mirrors this file.
+Nothing else in the package reads ``os.environ``. Every knob is declared once below, with its
+variable, parser, default and help (:mod:`bot.envvars`); the README's configuration table is
+checked against these declarations by tests/test_settings_docs.py.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
+
+from bot.envvars import flag, integer, items, load, number, path, ports, secret, setting
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IE", "AU")
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
-
-
-def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
-
-
 REDACT_KINDS = ("email", "phone", "card", "iban", "address", "name")
+NAME_SLOTS = ("customer_first_name", "customer_last_name", "customer_name")
 
 
-def _cx_redact_kinds() -> frozenset[str]:
-    """``CX_REDACT_PII=false`` turns redaction off; ``CX_REDACT_KINDS`` picks the kinds."""
-    if _env("CX_REDACT_PII", "true").strip().lower() in ("0", "false", "no", "off"):
-        return frozenset()
-    kinds = frozenset(_env_list("CX_REDACT_KINDS", REDACT_KINDS))
+def _redact_kinds(name: str, raw: str) -> frozenset[str]:
+    kinds = frozenset(items(name, raw))
     unknown = kinds - set(REDACT_KINDS)
     if unknown:
-        raise ValueError(f"CX_REDACT_KINDS has unknown kinds: {', '.join(sorted(unknown))}")
+        raise ValueError(f"{name} has unknown kinds: {', '.join(sorted(unknown))}")
     return kinds
 
 
-def _cx_phone_regions() -> tuple[str, ...]:
+def _phone_regions(name: str, raw: str) -> tuple[str, ...]:
     """Countries whose national phone formats (``07911 123456``) redaction recognises."""
-    regions = tuple(r.upper() for r in _env_list("CX_PHONE_REGIONS", DEFAULT_PHONE_REGIONS))
+    regions = tuple(region.upper() for region in items(name, raw))
     malformed = [region for region in regions if len(region) != 2 or not region.isalpha()]
     if malformed:
-        raise ValueError(f"CX_PHONE_REGIONS wants ISO country codes, got {', '.join(malformed)}")
+        raise ValueError(f"{name} wants ISO country codes, got {', '.join(malformed)}")
     return regions
 
 
-def _rabbitmq_url() -> str:
-    """The same RABBITMQ_* variables the scale-out endpoints file uses."""
-    user = quote(_env("RABBITMQ_USER", "guest"), safe="")
-    password = quote(_env("RABBITMQ_PASSWORD", "guest"), safe="")
-    host = _env("RABBITMQ_HOST", "127.0.0.1")
-    return f"amqp://{user}:{password}@{host}:{_env_int('RABBITMQ_PORT', 5672)}/"
+def _var_path(*parts: str) -> Path:
+    return PROJECT_ROOT.joinpath("var", *parts)
 
 
-def _env_ports(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        return tuple(int(part) for part in raw.split(",") if part.strip())
-    except ValueError as exc:
-        raise ValueError(f"{name} must be comma-separated ports, got {raw!r}") from exc
+def _own_origins(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The review app's own pages (the demo shop) unless WIDGET_ALLOWED_ORIGINS names others."""
+    port = values["review_port"]
+    names = (values["host"], "127.0.0.1", "localhost")
+    return tuple(dict.fromkeys(f"http://{name}:{port}" for name in names))
 
 
 @dataclass(frozen=True)
 class Settings:
     """Process-wide configuration; build with :func:`load_settings`."""
 
-    host: str = "127.0.0.1"
-    rasa_port: int = 5005
-    action_port: int = 5055
-    backend_port: int = 8001
-    review_port: int = 8000
-    var_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
-    models_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "models")
-    # Offline advisory snapshot the dependency audit reads (bot/audit).
-    audit_advisories_dir: Path = field(
-        default_factory=lambda: PROJECT_ROOT.parent / "shared" / "advisories"
+    host: str = setting("BOT_HOST", "127.0.0.1", help="interface every service binds to")
+    rasa_port: int = setting("RASA_PORT", 5005, parse=integer(0), help="Rasa server")
+    action_port: int = setting("ACTION_PORT", 5055, parse=integer(0), help="action server")
+    backend_port: int = setting(
+        "BACKEND_PORT", 8001, parse=integer(0), help="reference commerce backend"
     )
-    # Reference commerce backend (bot/backend).
-    backend_database_url: str = "sqlite+aiosqlite:///var/backend.db"
-    backend_token: str = ""
-    backend_ticket_follow_up_hours: int = 24
+    review_port: int = setting(
+        "REVIEW_PORT", 8000, parse=integer(0), help="review app and widget demo page"
+    )
+    var_dir: Path = setting(
+        "BOT_VAR_DIR",
+        parse=path,
+        shown="var/",
+        default_factory=_var_path,
+        help="local databases and spool files",
+    )
+    models_dir: Path = setting(
+        "BOT_MODELS_DIR",
+        parse=path,
+        shown="models/",
+        default_factory=lambda: PROJECT_ROOT / "models",
+        help="trained models",
+    )
+    audit_advisories_dir: Path = setting(
+        "AUDIT_ADVISORIES_DIR",
+        parse=path,
+        shown="../shared/advisories",
+        default_factory=lambda: PROJECT_ROOT.parent / "shared" / "advisories",
+        help="offline advisory snapshot the dependency audit reads",
+    )
+    backend_database_url: str = setting(
+        "BACKEND_DATABASE_URL",
+        f"sqlite+aiosqlite:///{_var_path('backend.db')}",
+        shown="sqlite+aiosqlite:///var/backend.db",
+        help="reference backend database",
+    )
+    backend_token: str = setting(
+        "BACKEND_TOKEN", "", parse=secret, shown="generated", help="backend bearer token"
+    )
+    backend_ticket_follow_up_hours: int = setting(
+        "BACKEND_TICKET_FOLLOW_UP_HOURS", 24, parse=integer(1), help="ticket follow-up due"
+    )
     # Failed order+email checks: a cooling-off after this many on one order, or this many from
     # one client address over all orders, within the window (shared by every backend instance).
-    identity_max_failures: int = 5
-    identity_max_failures_per_address: int = 10
-    identity_window_minutes: int = 15
-    # CX log store and review app (bot/cxlog, bot/review).
-    cx_database_url: str = "sqlite+aiosqlite:///var/cxlog.db"
-    cx_retention_days: int = 365
+    identity_max_failures: int = setting(
+        "IDENTITY_MAX_FAILURES", 5, parse=integer(1), help="failed checks per order"
+    )
+    identity_max_failures_per_address: int = setting(
+        "IDENTITY_MAX_FAILURES_PER_ADDRESS", 10, parse=integer(1), help="failed checks per address"
+    )
+    identity_window_minutes: int = setting(
+        "IDENTITY_WINDOW_MINUTES", 15, parse=integer(1), help="window of the failed checks"
+    )
+    cx_database_url: str = setting(
+        "CX_DATABASE_URL",
+        f"sqlite+aiosqlite:///{_var_path('cxlog.db')}",
+        shown="sqlite+aiosqlite:///var/cxlog.db",
+        help="CX log store",
+    )
+    cx_retention_days: int = setting(
+        "CX_RETENTION_DAYS", 365, parse=integer(1), help="conversations older than this are purged"
+    )
     # Rasa's SQL tracker store (endpoints*.yml), whose old conversations the purge deletes too.
-    rasa_tracker_database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
-    # CX log pipeline (bot/cxlog): outcome rules, redaction, broker queue and disk spool.
-    cx_abandon_minutes: int = 30
-    cx_redact_kinds: frozenset[str] = frozenset(REDACT_KINDS)
-    cx_phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
-    cx_name_slots: tuple[str, ...] = ("customer_first_name", "customer_last_name", "customer_name")
-    cx_queue_size: int = 10_000
-    cx_batch_size: int = 500
-    cx_spool_max_mb: int = 100
-    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
-    rabbitmq_queue: str = "cx_events"
-    review_secret_key: str = ""
+    rasa_tracker_database_url: str = setting(
+        "RASA_TRACKER_DATABASE_URL",
+        f"sqlite:///{_var_path('tracker.db')}",
+        shown="sqlite:///var/tracker.db",
+        empty_is_value=True,
+        help="Rasa's SQL tracker store, for the purge; empty = leave it alone",
+    )
+    cx_abandon_minutes: int = setting(
+        "CX_ABANDON_MINUTES", 30, parse=integer(1), help="silence that decides a conversation"
+    )
+    cx_redact_pii: bool = setting("CX_REDACT_PII", True, parse=flag, help="redact personal data")
+    cx_redact_kinds: frozenset[str] = setting(
+        "CX_REDACT_KINDS",
+        parse=_redact_kinds,
+        shown=",".join(REDACT_KINDS),
+        default_factory=lambda: frozenset(REDACT_KINDS),
+        help="which kinds of personal data are redacted",
+    )
+    cx_phone_regions: tuple[str, ...] = setting(
+        "CX_PHONE_REGIONS",
+        DEFAULT_PHONE_REGIONS,
+        parse=_phone_regions,
+        help="countries whose national phone formats are recognised",
+    )
+    cx_name_slots: tuple[str, ...] = setting(
+        "CX_NAME_SLOTS", NAME_SLOTS, parse=items, help="slots holding the customer's name"
+    )
+    cx_queue_size: int = setting(
+        "CX_QUEUE_SIZE", 10_000, parse=integer(1), help="event broker's in-memory queue"
+    )
+    cx_batch_size: int = setting("CX_BATCH_SIZE", 500, parse=integer(1), help="write batch")
+    cx_spool_max_mb: int = setting(
+        "CX_SPOOL_MAX_MB", 100, parse=integer(1), help="disk spool while the store is down"
+    )
+    # The same RABBITMQ_* variables the scale-out endpoints file uses.
+    rabbitmq_host: str = setting("RABBITMQ_HOST", "127.0.0.1", help="RabbitMQ host")
+    rabbitmq_port: int = setting("RABBITMQ_PORT", 5672, parse=integer(1), help="RabbitMQ port")
+    rabbitmq_user: str = setting("RABBITMQ_USER", "guest", help="RabbitMQ user")
+    rabbitmq_password: str = setting(
+        "RABBITMQ_PASSWORD", "guest", parse=secret, help="RabbitMQ password"
+    )
+    rabbitmq_queue: str = setting("RABBITMQ_QUEUE", "cx_events", help="queue of Rasa's events")
+    review_secret_key: str = setting(
+        "REVIEW_SECRET_KEY", "", parse=secret, shown="generated", help="signs review sessions"
+    )
     # Learning loop (bot/training): Rasa servers a promoted model is loaded into, their API
     # token, and how much F1 a known intent may lose before a candidate is refused.
-    project_dir: Path = PROJECT_ROOT  # the Rasa project the learning loop exports into
-    rasa_node_urls: tuple[str, ...] = ()
-    rasa_auth_token: str = ""
-    # Rasa's HTTP API for the project's own services (the review app's widget gateway and inbox);
-    # in the scale-out profile nginx's internal listener, since the public one serves channels only.
-    rasa_api_url: str = "http://127.0.0.1:5005"
-    # Browser origins Rasa answers with CORS headers (default none: the widget uses the gateway).
-    rasa_cors_origins: tuple[str, ...] = ()
-    # Largest request body Rasa accepts on any route (bigger: a JSON 413).
-    rasa_max_body_bytes: int = 1024 * 1024
-    nlu_gate_margin: float = 0.02
+    project_dir: Path = setting(
+        "BOT_PROJECT_DIR",
+        PROJECT_ROOT,
+        parse=path,
+        shown="the checkout",
+        help="the Rasa project the learning loop exports into",
+    )
+    rasa_node_urls: tuple[str, ...] = setting(
+        "RASA_NODE_URLS", (), parse=items, help="Rasa servers a promoted model is loaded into"
+    )
+    rasa_auth_token: str = setting(
+        "RASA_AUTH_TOKEN", "", parse=secret, shown="generated", help="Rasa's HTTP API token"
+    )
+    # In the scale-out profile nginx's internal listener, since the public one serves channels.
+    rasa_api_url: str = setting(
+        "RASA_API_URL",
+        "http://127.0.0.1:5005",
+        shown="http://$BOT_HOST:$RASA_PORT",
+        derive=lambda values: f"http://{values['host']}:{values['rasa_port']}",
+        help="where the project's own services reach Rasa's HTTP API",
+    )
+    rasa_cors_origins: tuple[str, ...] = setting(
+        "RASA_CORS_ORIGINS", (), parse=items, help="browser origins Rasa answers with CORS headers"
+    )
+    rasa_max_body_bytes: int = setting(
+        "SANIC_REQUEST_MAX_SIZE", 1024 * 1024, parse=integer(1), help="largest request body"
+    )
+    nlu_gate_margin: float = setting(
+        "NLU_GATE_MARGIN", 0.02, parse=number(), help="F1 a known intent may lose"
+    )
     # NLU inbox surfacing (bot/training/surfacing.py): a message is novel when its similarity to
     # the closest examples of its intent is under that intent's percentile of its own examples';
     # the calibration and training embeddings are cached (by content) in the cache directory.
-    nlu_novelty_percentile: float = 15.0
-    nlu_novelty_neighbours: int = 3
-    nlu_novelty_cache_dir: Path = field(
-        default_factory=lambda: PROJECT_ROOT / "var" / "cache" / "novelty"
+    nlu_novelty_percentile: float = setting(
+        "NLU_NOVELTY_PERCENTILE", 15.0, parse=number(), shown="15", help="novelty percentile"
     )
-    nlu_rephrase_similarity: float = 0.75
-    nlu_faq_min_score: float = 0.5
+    nlu_novelty_neighbours: int = setting(
+        "NLU_NOVELTY_NEIGHBOURS", 3, parse=integer(1), help="closest examples compared"
+    )
+    nlu_novelty_cache_dir: Path = setting(
+        "NLU_NOVELTY_CACHE_DIR",
+        parse=path,
+        shown="var/cache/novelty",
+        default_factory=lambda: _var_path("cache", "novelty"),
+        help="cached embeddings and calibrations",
+    )
+    nlu_rephrase_similarity: float = setting(
+        "NLU_REPHRASE_SIMILARITY", 0.75, parse=number(), help="similarity of a rephrase"
+    )
+    nlu_faq_min_score: float = setting(
+        "NLU_FAQ_MIN_SCORE", 0.5, parse=number(), help="FAQ answers under this are surfaced"
+    )
     # Scale-out profile: node ports behind the nginx balancer (which listens on the ports above).
-    scale_rasa_ports: tuple[int, ...] = (5006, 5007)
-    scale_action_ports: tuple[int, ...] = (5056, 5057)
-    scale_rasa_api_port: int = 5008  # nginx's loopback-only listener for Rasa's HTTP API
-    # Widget customer tokens signed by the host site (bot/livechat).
-    widget_token_secret: str = ""
-    # Pages allowed to open the widget's websocket (default: the review app's own pages; "*" =
-    # any site, only when set explicitly).
-    widget_allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
-    # New widget connections per client IP (offices share one IP; reconnect storms after a restart).
-    widget_connects_per_minute: int = 120
-    # Addresses (or networks) of proxies whose X-Forwarded-For the REST channel believes, e.g.
-    # nginx in the scale-out profile; nobody by default.
-    trusted_proxies: tuple[str, ...] = ()
-    # Live human handoff (bot/livechat): when agents work, e.g. "mon-fri 09:00-17:00".
-    handoff_hours: str = "always"
-    handoff_timezone: str = "UTC"
+    scale_rasa_ports: tuple[int, ...] = setting(
+        "SCALE_RASA_PORTS", (5006, 5007), parse=ports, help="Rasa nodes behind nginx"
+    )
+    scale_action_ports: tuple[int, ...] = setting(
+        "SCALE_ACTION_PORTS", (5056, 5057), parse=ports, help="action servers behind nginx"
+    )
+    scale_rasa_api_port: int = setting(
+        "SCALE_RASA_API_PORT", 5008, parse=integer(1), help="nginx's loopback API listener"
+    )
+    widget_token_secret: str = setting(
+        "WIDGET_TOKEN_SECRET", "", parse=secret, shown="generated", help="customer-token secret"
+    )
+    # "*" = any site, only when set explicitly.
+    widget_allowed_origins: tuple[str, ...] = setting(
+        "WIDGET_ALLOWED_ORIGINS",
+        ("http://127.0.0.1:8000", "http://localhost:8000"),
+        parse=items,
+        shown="the review app's own",
+        derive=_own_origins,
+        help="sites allowed to embed the widget",
+    )
+    # Offices share one IP; reconnect storms after a restart.
+    widget_connects_per_minute: int = setting(
+        "WIDGET_CONNECTS_PER_MINUTE", 120, parse=integer(1), help="new widget connections per IP"
+    )
+    # e.g. nginx in the scale-out profile; nobody by default.
+    trusted_proxies: tuple[str, ...] = setting(
+        "TRUSTED_PROXIES", (), parse=items, shown="none", help="proxies whose XFF is believed"
+    )
+    handoff_hours: str = setting(
+        "HANDOFF_HOURS", "always", help='when agents work, e.g. "mon-fri 09:00-17:00"'
+    )
+    handoff_timezone: str = setting("HANDOFF_TIMEZONE", "UTC", help="time zone of the hours")
+
+    @property
+    def redacted_kinds(self) -> frozenset[str]:
+        """What the CX log redacts: nothing when ``CX_REDACT_PII`` is off."""
+        return self.cx_redact_kinds if self.cx_redact_pii else frozenset()
+
+    @property
+    def rabbitmq_url(self) -> str:
+        user = quote(self.rabbitmq_user, safe="")
+        password = quote(self.rabbitmq_password, safe="")
+        return f"amqp://{user}:{password}@{self.rabbitmq_host}:{self.rabbitmq_port}/"
 
     @property
     def rasa_url(self) -> str:
@@ -172,74 +275,6 @@ class Settings:
         return f"http://{self.host}:{self.action_port}/webhook"
 
 
-def _widget_origins(host: str, review_port: int) -> tuple[str, ...]:
-    """The review app's own pages (the demo shop) unless WIDGET_ALLOWED_ORIGINS names others."""
-    own = dict.fromkeys(f"http://{name}:{review_port}" for name in (host, "127.0.0.1", "localhost"))
-    return _env_list("WIDGET_ALLOWED_ORIGINS", tuple(own))
-
-
-def load_settings() -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the environment once; raise ``ValueError`` naming the variable that is malformed."""
-    host = _env("BOT_HOST", "127.0.0.1")
-    return Settings(
-        host=host,
-        rasa_port=_env_int("RASA_PORT", 5005),
-        action_port=_env_int("ACTION_PORT", 5055),
-        backend_port=_env_int("BACKEND_PORT", 8001),
-        review_port=_env_int("REVIEW_PORT", 8000),
-        var_dir=Path(_env("BOT_VAR_DIR", str(PROJECT_ROOT / "var"))),
-        models_dir=Path(_env("BOT_MODELS_DIR", str(PROJECT_ROOT / "models"))),
-        audit_advisories_dir=Path(
-            _env("AUDIT_ADVISORIES_DIR", str(PROJECT_ROOT.parent / "shared" / "advisories"))
-        ),
-        backend_database_url=_env(
-            "BACKEND_DATABASE_URL", f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'backend.db'}"
-        ),
-        backend_token=_env("BACKEND_TOKEN", ""),
-        backend_ticket_follow_up_hours=_env_int("BACKEND_TICKET_FOLLOW_UP_HOURS", 24),
-        identity_max_failures=_env_int("IDENTITY_MAX_FAILURES", 5),
-        identity_max_failures_per_address=_env_int("IDENTITY_MAX_FAILURES_PER_ADDRESS", 10),
-        identity_window_minutes=_env_int("IDENTITY_WINDOW_MINUTES", 15),
-        cx_database_url=_env(
-            "CX_DATABASE_URL", f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'cxlog.db'}"
-        ),
-        cx_retention_days=_env_int("CX_RETENTION_DAYS", 365),
-        rasa_tracker_database_url=_env(
-            "RASA_TRACKER_DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
-        ),
-        cx_abandon_minutes=_env_int("CX_ABANDON_MINUTES", 30),
-        cx_redact_kinds=_cx_redact_kinds(),
-        cx_phone_regions=_cx_phone_regions(),
-        cx_name_slots=_env_list(
-            "CX_NAME_SLOTS", ("customer_first_name", "customer_last_name", "customer_name")
-        ),
-        cx_queue_size=_env_int("CX_QUEUE_SIZE", 10_000),
-        cx_batch_size=_env_int("CX_BATCH_SIZE", 500),
-        cx_spool_max_mb=_env_int("CX_SPOOL_MAX_MB", 100),
-        rabbitmq_url=_rabbitmq_url(),
-        rabbitmq_queue=_env("RABBITMQ_QUEUE", "cx_events"),
-        review_secret_key=_env("REVIEW_SECRET_KEY", ""),
-        widget_token_secret=_env("WIDGET_TOKEN_SECRET", ""),
-        widget_allowed_origins=_widget_origins(host, _env_int("REVIEW_PORT", 8000)),
-        widget_connects_per_minute=_env_int("WIDGET_CONNECTS_PER_MINUTE", 120),
-        trusted_proxies=_env_list("TRUSTED_PROXIES", ()),
-        handoff_hours=_env("HANDOFF_HOURS", "always"),
-        handoff_timezone=_env("HANDOFF_TIMEZONE", "UTC"),
-        project_dir=Path(_env("BOT_PROJECT_DIR", str(PROJECT_ROOT))),
-        rasa_node_urls=_env_list("RASA_NODE_URLS", ()),
-        rasa_auth_token=_env("RASA_AUTH_TOKEN", ""),
-        rasa_api_url=_env("RASA_API_URL", f"http://{host}:{_env_int('RASA_PORT', 5005)}"),
-        rasa_cors_origins=_env_list("RASA_CORS_ORIGINS", ()),
-        rasa_max_body_bytes=_env_int("SANIC_REQUEST_MAX_SIZE", 1024 * 1024),
-        nlu_gate_margin=float(_env("NLU_GATE_MARGIN", "0.02")),
-        nlu_novelty_percentile=float(_env("NLU_NOVELTY_PERCENTILE", "15")),
-        nlu_novelty_neighbours=_env_int("NLU_NOVELTY_NEIGHBOURS", 3),
-        nlu_novelty_cache_dir=Path(
-            _env("NLU_NOVELTY_CACHE_DIR", str(PROJECT_ROOT / "var" / "cache" / "novelty"))
-        ),
-        nlu_rephrase_similarity=float(_env("NLU_REPHRASE_SIMILARITY", "0.75")),
-        nlu_faq_min_score=float(_env("NLU_FAQ_MIN_SCORE", "0.5")),
-        scale_rasa_ports=_env_ports("SCALE_RASA_PORTS", (5006, 5007)),
-        scale_action_ports=_env_ports("SCALE_ACTION_PORTS", (5056, 5057)),
-        scale_rasa_api_port=_env_int("SCALE_RASA_API_PORT", 5008),
-    )
+    return load(Settings, environ)

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 def build_sanitizer(settings: Settings) -> Sanitizer:
-    redactor = Redactor(settings.cx_redact_kinds, settings.cx_phone_regions)
+    redactor = Redactor(settings.redacted_kinds, settings.cx_phone_regions)
     return Sanitizer(redactor, frozenset(settings.cx_name_slots))
 
 
