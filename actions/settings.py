@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from bot import shared_settings as shared
 from bot.envvars import integer, load, number, secret, setting, text
 
 DEFAULT_CONTACT_CHANNELS = (
@@ -37,18 +38,14 @@ class ActionSettings:
     """Everything the action server is configured with; build with :func:`load_settings`."""
 
     # The action server itself: its interface and the secret Rasa sends as a bearer token.
-    server_host: str = setting("BOT_HOST", "127.0.0.1", help="interface the server binds to")
-    server_port: int = setting("ACTION_PORT", 5055, parse=integer(0), help="action server")
+    server_host: str = shared.bot_host()
+    server_port: int = shared.action_port()
     server_token: str = setting(
         "ACTION_SERVER_TOKEN", "", parse=secret, shown="generated", help="Rasa's bearer token"
     )
-    max_body_bytes: int = setting(
-        "SANIC_REQUEST_MAX_SIZE", 1024 * 1024, parse=integer(1), help="larger bodies get a 413"
-    )
+    max_body_bytes: int = shared.max_body_bytes()
     # The commerce backend (docs/backend-api.md) and the service token it expects.
-    backend_port: int = setting(
-        "BACKEND_PORT", 8001, parse=integer(0), help="reference commerce backend"
-    )
+    backend_port: int = shared.backend_port()
     backend_url: str = setting(
         "BACKEND_URL",
         "http://127.0.0.1:8001/api/v1",
@@ -57,9 +54,7 @@ class ActionSettings:
         derive=_backend_url,
         help="the commerce backend the actions call",
     )
-    backend_token: str = setting(
-        "BACKEND_TOKEN", "", parse=secret, shown="generated", help="backend bearer token"
-    )
+    backend_token: str = shared.backend_token()
     # Per attempt: time to open the TCP connection, then to receive the answer.
     backend_connect_timeout_s: float = setting(
         "BACKEND_CONNECT_TIMEOUT", 1.0, parse=number(positive=True), shown="1", help="seconds"
@@ -81,9 +76,7 @@ class ActionSettings:
         "BACKEND_CIRCUIT_COOLDOWN", 30.0, parse=number(), shown="30", help="seconds open"
     )
     # HMAC secret of the signed customer tokens the host site hands to the widget.
-    widget_token_secret: str = setting(
-        "WIDGET_TOKEN_SECRET", "", parse=secret, shown="generated", help="customer-token secret"
-    )
+    widget_token_secret: str = shared.widget_token_secret()
     # How customers reach the shop besides this chat (told when no agent can take a handoff).
     shop_contact_channels: str = setting(
         "SHOP_CONTACT_CHANNELS", DEFAULT_CONTACT_CHANNELS, help="the shop's other channels"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from bot import shared_settings as shared
 from bot.envvars import flag, integer, items, load, number, path, ports, secret, setting
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,12 +54,10 @@ def _own_origins(values: Mapping[str, Any]) -> tuple[str, ...]:
 class Settings:
     """Process-wide configuration; build with :func:`load_settings`."""
 
-    host: str = setting("BOT_HOST", "127.0.0.1", help="interface every service binds to")
+    host: str = shared.bot_host()
     rasa_port: int = setting("RASA_PORT", 5005, parse=integer(0), help="Rasa server")
-    action_port: int = setting("ACTION_PORT", 5055, parse=integer(0), help="action server")
-    backend_port: int = setting(
-        "BACKEND_PORT", 8001, parse=integer(0), help="reference commerce backend"
-    )
+    action_port: int = shared.action_port()
+    backend_port: int = shared.backend_port()
     review_port: int = setting(
         "REVIEW_PORT", 8000, parse=integer(0), help="review app and widget demo page"
     )
@@ -89,9 +88,7 @@ class Settings:
         shown="sqlite+aiosqlite:///var/backend.db",
         help="reference backend database",
     )
-    backend_token: str = setting(
-        "BACKEND_TOKEN", "", parse=secret, shown="generated", help="backend bearer token"
-    )
+    backend_token: str = shared.backend_token()
     backend_ticket_follow_up_hours: int = setting(
         "BACKEND_TICKET_FOLLOW_UP_HOURS", 24, parse=integer(1), help="ticket follow-up due"
     )
@@ -187,9 +184,7 @@ class Settings:
     rasa_cors_origins: tuple[str, ...] = setting(
         "RASA_CORS_ORIGINS", (), parse=items, help="browser origins Rasa answers with CORS headers"
     )
-    rasa_max_body_bytes: int = setting(
-        "SANIC_REQUEST_MAX_SIZE", 1024 * 1024, parse=integer(1), help="largest request body"
-    )
+    rasa_max_body_bytes: int = shared.max_body_bytes()
     nlu_gate_margin: float = setting(
         "NLU_GATE_MARGIN", 0.02, parse=number(), help="F1 a known intent may lose"
     )
@@ -225,9 +220,7 @@ class Settings:
     scale_rasa_api_port: int = setting(
         "SCALE_RASA_API_PORT", 5008, parse=integer(1), help="nginx's loopback API listener"
     )
-    widget_token_secret: str = setting(
-        "WIDGET_TOKEN_SECRET", "", parse=secret, shown="generated", help="customer-token secret"
-    )
+    widget_token_secret: str = shared.widget_token_secret()
     # "*" = any site, only when set explicitly.
     widget_allowed_origins: tuple[str, ...] = setting(
         "WIDGET_ALLOWED_ORIGINS",
