@@ -60,8 +60,21 @@ STOP = re.compile(
 )
 
 
+# Words that take back what the customer was doing: "actually, forget it, where is 20001?"
+# is another task even when it names the order number the form asked for.
+CHANGE_OF_MIND = re.compile(
+    r"\b(actually|never ?mind|forget (it|that|about it)|instead|rather|changed? my mind|"
+    r"on second thoughts?|scratch that|wait,? no|no,? wait)\b",
+    re.IGNORECASE,
+)
+
+
 def is_stop(text: str) -> bool:
     return bool(STOP.fullmatch(text))
+
+
+def changes_mind(text: str) -> bool:
+    return bool(CHANGE_OF_MIND.search(text))
 
 
 def digression_target(tracker: Tracker, form: str) -> str | None:
@@ -73,7 +86,9 @@ def digression_target(tracker: Tracker, form: str) -> str | None:
         return None  # the rating questions (feedback_form) read everything as an answer
     requested = tracker.get_slot("requested_slot")
     entities = {entity.get("entity") for entity in message.get("entities") or []}
-    if requested in entities:  # "where is 10001?" when asked for the order number answers it
+    # "where is 10001?" when asked for the order number answers it; "forget it, where is
+    # 10001?" does not.
+    if requested in entities and not changes_mind(message.get("text") or ""):
         return None
     if name in TASK_FORMS:
         return TASK_FORMS[name]

@@ -27,6 +27,7 @@ from actions.base import UsesBackend, problem_from_error
 from actions.conversation import client_address, conversation_id, identity, latest_text
 from actions.delivery_words import reports_problem
 from actions.digressions import (
+    TASK_FORMS,
     digression_target,
     is_stop,
     leave_form,
@@ -59,6 +60,26 @@ def verified_order(tracker: Tracker) -> dict[str, Any] | None:
     return None
 
 
+def without_cleared_candidates(tracker: Tracker) -> Tracker:
+    """``tracker`` without the trailing slot candidates whose latest value is ``None``.
+
+    The SDK validates the slot events at the end of the tracker; one set and then cleared in
+    the same turn was never an answer.
+    """
+    candidates = tracker.slots_to_validate()
+    cleared = {name for name, value in candidates.items() if value is None}
+    if not cleared:
+        return tracker
+    view = tracker.copy()
+    trailing = len(view.events)
+    while trailing and view.events[trailing - 1].get("event") == "slot":
+        trailing -= 1
+    view.events = view.events[:trailing] + [
+        event for event in view.events[trailing:] if event.get("name") not in cleared
+    ]
+    return view
+
+
 class FormValidator(UsesBackend, FormValidationAction, ABC):
     # Forms a late, lost or damaged parcel is often worded as (a complaint, "where is it?"):
     # such a first message goes to the delivery-problem claim instead.
@@ -81,9 +102,21 @@ class FormValidator(UsesBackend, FormValidationAction, ABC):
             if is_stop(latest_text(tracker)):
                 return stop_form()
             target = digression_target(tracker, form)
+            if target in TASK_FORMS.values():
+                dispatcher.utter_message(response="utter_switch_task")
             if target:
                 return leave_form(tracker, form, target)
         return await super().run(dispatcher, tracker, domain)
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # A form started by a digression sees the slot the interrupted form took the message
+        # as (and then cleared) among its candidates; validating that None would answer "i want
+        # to return something" with "that doesn't look like an order number".
+        return await super().get_validation_events(
+            dispatcher, without_cleared_candidates(tracker), domain
+        )
 
     async def required_slots(
         self,

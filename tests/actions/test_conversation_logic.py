@@ -15,16 +15,20 @@ from actions.delivery import problem_kind
 from actions.digressions import digression_target, is_stop, slots_before_latest_message
 from actions.formatting import amount
 from actions.returns import ValidateReturnForm
-from actions.validation import order_snapshot
+from actions.validation import order_snapshot, without_cleared_candidates
 
 ALEX = {"email": "alex.kim@example.com"}
 
 
 def tracker(
-    intent: str, confidence: float, requested: str | None, entities: list[str] = ()
+    intent: str,
+    confidence: float,
+    requested: str | None,
+    entities: list[str] = (),
+    text: str = "some text",
 ) -> Tracker:
     message: dict[str, Any] = {
-        "text": "some text",
+        "text": text,
         "intent": {"name": intent, "confidence": confidence},
         "entities": [{"entity": name, "value": "x"} for name in entities],
     }
@@ -52,10 +56,33 @@ def test_another_task_leaves_the_form_an_answer_does_not() -> None:
         digression_target(tracker("track_order", 0.9, "order_id", ["order_id"]), "return_form")
         is None
     )
+    # ... unless the customer takes back what they were doing
+    changed = tracker(
+        "track_order", 0.9, "order_id", ["order_id"], "hmm forget it, where is my order 20001"
+    )
+    assert digression_target(changed, "return_form") == "track_order_form"
     # the rating questions take everything as an answer
     assert (
         digression_target(tracker("track_order", 0.9, "feedback_comment"), "feedback_form") is None
     )
+
+
+def test_a_slot_the_interrupted_form_cleared_is_no_answer_for_the_next_form() -> None:
+    events = [
+        {"event": "user", "text": "never mind, i want to return something"},
+        {"event": "slot", "name": "order_id", "value": "never mind, i want to return something"},
+        {"event": "active_loop", "name": None},
+        {"event": "slot", "name": "order_id", "value": "never mind, i want to return something"},
+        {"event": "slot", "name": "email", "value": "alex.kim@example.com"},
+        {"event": "slot", "name": "order_id", "value": None},
+    ]
+    original = Tracker("s", {}, {}, events, False, None, {"name": "x"}, "")
+    view = without_cleared_candidates(original)
+    assert view.slots_to_validate() == {"email": "alex.kim@example.com"}
+    assert view.events[:3] == events[:3]
+    assert len(original.events) == 6  # the SDK's own tracker is left as it was
+    untouched = Tracker("s", {}, {}, events[:5], False, None, {"name": "x"}, "")
+    assert without_cleared_candidates(untouched) is untouched
 
 
 def test_the_form_keeps_its_answers_from_before_the_digression() -> None:
