@@ -19,8 +19,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend import BackendError
 from actions.base import FormSubmitAction, explain_problem
-from actions.conversation import user_texts
+from actions.conversation import latest_text, user_texts
+from actions.empathy import replied_to_latest_message
 from actions.formatting import day, day_and_time, parse_moment
+from actions.sentiment import feeling
 from actions.settings import get_settings
 from actions.support import open_ticket, ticket_failed
 from actions.validation import OrderFormValidator, verified_order
@@ -59,8 +61,20 @@ def within_return_window(order: dict[str, Any]) -> bool:
 
 
 class ValidateDeliveryProblemForm(OrderFormValidator):
+    """Says sorry for the problem itself before the first question, even when the customer
+    reports it calmly ("my jacket arrived ripped"); an upset message gets the empathy line."""
+
     def name(self) -> str:
         return "validate_delivery_problem_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = latest_text(tracker)
+        first_turn = not tracker.get_slot("requested_slot")
+        if first_turn and not feeling(text) and not replied_to_latest_message(tracker):
+            dispatcher.utter_message(response=f"utter_sorry_delivery_{problem_kind([text])}")
+        return await super().run(dispatcher, tracker, domain)
 
 
 class ActionReportDeliveryProblem(FormSubmitAction):

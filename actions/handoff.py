@@ -18,6 +18,7 @@ from rasa_sdk.events import (
     ActiveLoop,
     ConversationPaused,
     EventType,
+    FollowupAction,
     SlotSet,
     UserUtteranceReverted,
 )
@@ -131,14 +132,17 @@ class ActionNotUnderstood(Action):
 
 
 def unhelped_in_a_row(tracker: Tracker) -> int:
-    """How many of the customer's latest messages, up to this one, the bot could not help with."""
-    count = 0
+    """How many of the customer's latest messages, up to this one, the bot could not help with:
+    this one, and before it each one NLU gave up on or this action answered."""
+    count, answered_as_unhelped = 0, False
     for event in reversed(session_events(tracker)):
-        if event.get("event") != "user":
-            continue
-        if (event.get("parse_data") or {}).get("intent", {}).get("name") not in UNHELPED:
-            break
-        count += 1
+        if event.get("event") == "action" and event.get("name") == "action_not_understood":
+            answered_as_unhelped = True
+        elif event.get("event") == "user":
+            intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+            if count and intent not in UNHELPED and not answered_as_unhelped:
+                break
+            count, answered_as_unhelped = count + 1, False
     return count
 
 
@@ -220,4 +224,8 @@ class ActionStopForm(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_form_stopped")
         events = [*clear_task_state(tracker), SlotSet("interrupted_task", None)]
-        return events if ActiveLoop(None) in events else [*events, ActiveLoop(None)]
+        if ActiveLoop(None) not in events:
+            events.append(ActiveLoop(None))
+        # The form's validator can hand "stop" here as a follow-up, a path no rule covers: without
+        # this the policies fall back and "Sorry, I got a bit lost" follows "I've stopped there".
+        return [*events, FollowupAction("action_listen")]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -24,6 +24,22 @@ from actions.validation import OrderFormValidator, order_snapshot, verified_orde
 
 MAX_ADDRESS_CHARS = 500
 STATUSES = ("processing", "shipped", "delivered", "cancelled")
+
+
+class ActionOrderDetails(Action):
+    """An order number or email sent on its own: ask what to do with it. A message NLU read as
+    details without any ("blorp fizzle") was not understood, and is answered as such."""
+
+    def name(self) -> str:
+        return "action_order_details"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if not (tracker.latest_message or {}).get("entities"):
+            return [FollowupAction("action_not_understood")]
+        dispatcher.utter_message(response="utter_order_what_next")
+        return []
 
 
 def say_status(dispatcher: CollectingDispatcher, order: dict[str, Any]) -> None:

@@ -34,6 +34,9 @@ MAX_TURNS = 9
 # How a reply opens when it acknowledges feelings (utter_empathy_*, the payment and complaint
 # answers that open with an apology).
 EMPATHY = re.compile(r"^(I'm (really |so )?sorry|I hear you|I understand|Oh no|Sorry|That sounds)")
+# The dialogue's own fallback (utter_core_fallback): a scripted customer only says things a shop
+# assistant must follow, so the bot getting lost fails the journey even if it resolves later.
+LOST = re.compile(r"got a bit lost|didn't quite follow")
 # Questions the scripted customer recognises, most specific first: (pattern, persona field).
 QUESTIONS = (
     (r"go back to|carry on|pick up where we left off", "resume"),
@@ -108,6 +111,9 @@ def run_journey(stack: FullStack, number: int, journey: dict[str, Any]) -> Outco
         seen += reply + "\n"
         if forbid and forbid.search(reply):
             outcome.problem = f"forbidden reply: {forbid.pattern}"
+            return outcome
+        if LOST.search(reply):
+            outcome.problem = "the bot got lost"
             return outcome
         if resolved.search(reply):
             outcome.resolved = all(re.search(p, seen, re.I) for p in journey.get("expect", []))

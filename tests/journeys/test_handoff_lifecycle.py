@@ -160,6 +160,18 @@ def test_two_messages_in_a_row_it_cannot_help_with_bring_a_person_and_no_repeats
     assert "No one from our team can take a live chat right now" in handed
 
 
+def test_nonsense_read_as_order_details_is_not_understood_and_counts_towards_a_person(
+    stack: TokenStack,
+) -> None:
+    sender = "journey-nonsense-details"
+    # NLU reads these as `inform` (details) with nothing in them: no "what shall I do with that
+    # order?" menu, and the second in a row brings the offer of a person.
+    first, second = stack.chat(sender, "blorp fizzle"), stack.chat(sender, "fizzle blorp")
+    assert "that order" not in first and "from our team" not in first, first
+    assert "person from our team" in second, second
+    assert "what would you like to do" in stack.chat(sender, "10001").lower()
+
+
 def test_another_language_gets_our_languages_and_a_person(stack: TokenStack) -> None:
     answer = stack.chat("journey-german", "wo ist meine bestellung, ich warte seit einer woche")
     assert "English" in answer and "team" in answer, answer
