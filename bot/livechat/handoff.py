@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.cxlog.events import AGENT_METADATA_KEY
+from bot.cxlog.handoff_reasons import reason_in_words
 from bot.livechat.connections import SocketGroups
 from bot.livechat.hours import WorkingHours
 from bot.livechat.messages import agent_message, bot_message, transcript
@@ -91,11 +92,17 @@ class HandoffService:
         return status
 
     def queue_frame(self) -> dict[str, Any]:
+        """Who is waiting, oldest first; ``reason_text`` is the reason code in words, which is what
+        agents read (the code stays for scripts)."""
         waiting = sorted(self.handoffs.values(), key=lambda handoff: handoff.requested_at)
         return {
             "type": "queue",
             "handoffs": [
-                {**asdict(h), "customer_online": self.customers.is_online(h.sender_id)}
+                {
+                    **asdict(h),
+                    "reason_text": reason_in_words(h.reason),
+                    "customer_online": self.customers.is_online(h.sender_id),
+                }
                 for h in waiting
             ],
             "agents_online": sorted(self.agents.keys()),

@@ -78,6 +78,7 @@ async def test_agent_round_trip_then_the_bot_resumes(review: Review, http: aioht
         queued = await inbox.expect(in_queue(session_id, agent=None, customer_online=True))
         [entry] = [h for h in queued["handoffs"] if h["sender_id"] == session_id]
         assert entry["reason"] == REASON
+        assert entry["reason_text"] == "Parcel marked delivered but never arrived"
         assert sorted(queued["agents_online"]) == [AGENT, SECOND_AGENT]
 
         await inbox.send(type="open", conversation=session_id)

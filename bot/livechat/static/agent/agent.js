@@ -72,7 +72,7 @@
           "data-conversation": item.sender_id,
         },
         el("strong", { text: shortId(item.sender_id) }),
-        el("span", { text: item.reason ? `Reason: ${item.reason}` : "No reason given" }),
+        el("span", { text: `Reason: ${item.reason_text}` }),
         el("span", {
           class: "muted",
           text: `${who} · ${minutesAgo(item.requested_at)} min · ${presence}`,
@@ -134,7 +134,7 @@
     }
     replyForm.hidden = false;
     endButton.hidden = false;
-    const parts = [item.reason ? `Reason: ${item.reason}` : "No reason given"];
+    const parts = [`Reason: ${item.reason_text}`];
     if (item.customer_id) parts.push(`signed-in customer ${item.customer_id}`);
     parts.push(item.agent ? `handled by ${item.agent}` : "nobody has replied yet");
     meta.textContent = parts.join(" · ");
