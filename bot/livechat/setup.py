@@ -19,7 +19,7 @@ from bot.livechat.agent_inbox import AgentInbox
 from bot.livechat.connections import SocketGroups
 from bot.livechat.demo import demo_page
 from bot.livechat.gateway import WidgetGateway
-from bot.livechat.handoff import HandoffService
+from bot.livechat.handoff import Agent, HandoffService
 from bot.livechat.hours import WorkingHours, parse_hours
 from bot.livechat.rasa_client import RasaClient
 from bot.review.pages import add_nav_link, add_template_dir, render
@@ -84,7 +84,8 @@ async def _inbox_page(request: web.Request) -> web.Response:
 
 
 async def _inbox_socket(request: web.Request) -> web.WebSocketResponse:
-    agent = await signed_in_agent(request)
+    who = await signed_in_agent(request)
+    agent = Agent(who.username, who.display_name)
     return await AgentInbox(request.app[LIVE_CHAT].handoff).handle(request, agent)
 
 

@@ -25,12 +25,17 @@ ROLE_NAMES = ("viewer", "annotator", "agent", "admin")
 
 
 class ReviewUser(Base):
-    """A CX team member; ``password_hash`` is an argon2id hash, never the password."""
+    """A CX team member; ``password_hash`` is an argon2id hash, never the password.
+
+    ``display_name`` (``review0002``) is what customers read when this person answers them in
+    the agent inbox; without one they read the username.
+    """
 
     __tablename__ = "review_users"
 
     id = Column(Integer, primary_key=True)
     username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(64))
     password_hash = Column(String(255), nullable=False)
     role = Column(String(16), nullable=False)
     is_active = Column(Boolean, nullable=False, default=True)

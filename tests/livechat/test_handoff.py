@@ -22,6 +22,7 @@ from tests.support.stack import (
     AGENT,
     BACKEND_TOKEN,
     SECOND_AGENT,
+    SECOND_AGENT_NAME,
     VIEWER,
     Review,
     Socket,
@@ -129,6 +130,39 @@ async def test_agent_round_trip_then_the_bot_resumes(review: Review, http: aioht
         await other_inbox.close()
         await agent.close()
         await colleague.close()
+
+
+async def test_the_customer_reads_the_display_name_and_the_log_keeps_the_login(
+    review: Review, http: aiohttp.ClientSession
+):
+    agent = await signed_in(review.url, SECOND_AGENT)
+    try:
+        inbox = await open_inbox(agent, review)
+        widget, session_id = await handed_over(http, review)
+        await inbox.expect(in_queue(session_id, agent=None))
+        await inbox.send(type="reply", conversation=session_id, text="Ben here, one moment.")
+        joined = await widget.expect(of_type("handoff", state="active"))
+        reply = await widget.expect(message_from("agent"))
+        assert joined["agent"] == reply["message"]["agent"] == SECOND_AGENT_NAME
+        await inbox.expect(in_queue(session_id, agent=SECOND_AGENT))
+
+        _, _, history = await open_widget(http, review, session_id=session_id)
+        assert history["handoff"] == {"state": "active", "agent": SECOND_AGENT_NAME}
+        [said] = [m for m in history["messages"] if m["from"] == "agent"]
+        assert said["agent"] == SECOND_AGENT_NAME
+        [logged] = [
+            e["metadata"]
+            for e in tracker_events(review.rasa_url, session_id)
+            if e["event"] == "bot" and "handoff_agent" in (e.get("metadata") or {})
+        ]
+        assert logged == {"handoff_agent": SECOND_AGENT, "handoff_agent_name": SECOND_AGENT_NAME}
+
+        await inbox.send(type="end", conversation=session_id)
+        await widget.expect(of_type("handoff", state="ended", agent=SECOND_AGENT_NAME))
+        await widget.close()
+        await inbox.close()
+    finally:
+        await agent.close()
 
 
 async def test_asked_in_words_handed_to_an_agent_and_back_the_bot_tracks_an_order(
