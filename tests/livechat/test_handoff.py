@@ -155,7 +155,10 @@ async def test_the_customer_reads_the_display_name_and_the_log_keeps_the_login(
             for e in tracker_events(review.rasa_url, session_id)
             if e["event"] == "bot" and "handoff_agent" in (e.get("metadata") or {})
         ]
-        assert logged == {"handoff_agent": SECOND_AGENT, "handoff_agent_name": SECOND_AGENT_NAME}
+        assert (logged["handoff_agent"], logged["handoff_agent_name"]) == (
+            SECOND_AGENT,
+            SECOND_AGENT_NAME,
+        )
 
         await inbox.send(type="end", conversation=session_id)
         await widget.expect(of_type("handoff", state="ended", agent=SECOND_AGENT_NAME))
