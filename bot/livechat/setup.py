@@ -1,9 +1,10 @@
 """``setup_livechat(app, settings)``: live chat inside the review app's process.
 
 Customers' side, without login: the widget's files, its websocket and the demo shop page. Agents'
-side (role agent or above): the agent inbox page, its script and its websocket. Both sides share
-the objects opened and closed with the app here: one HTTP session to Rasa, the open customer and
-agent sockets, and the handoff service that moves messages between them.
+side (role agent or above): the agent inbox page, its script, its websocket and the customer
+panel's API. Both sides share the objects opened and closed with the app here: one HTTP session
+(to Rasa and to the commerce backend), the open customer and agent sockets, and the handoff
+service that moves messages between them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aiohttp import web
 
 from bot.livechat.agent_inbox import AgentInbox
 from bot.livechat.connections import SocketGroups
+from bot.livechat.customer_panel import CustomerPanel, ShopBackend
 from bot.livechat.demo import demo_page
 from bot.livechat.gateway import WidgetGateway
 from bot.livechat.handoff import Agent, HandoffService
@@ -36,6 +38,7 @@ class LiveChat:
 
     gateway: WidgetGateway
     handoff: HandoffService
+    panel: CustomerPanel
 
     def __init__(self, settings: Settings, hours: WorkingHours) -> None:
         self.settings = settings
@@ -53,6 +56,8 @@ class LiveChat:
             )
         rasa = RasaClient(self._session, self.settings.rasa_api_url, self.settings.rasa_auth_token)
         self.handoff = HandoffService(rasa, self.customers, self.agents, self.hours)
+        backend = ShopBackend(self._session, self.settings.backend_url, self.settings.backend_token)
+        self.panel = CustomerPanel(self.handoff, backend)
         self.gateway = WidgetGateway(
             rasa,
             self.customers,
@@ -89,6 +94,11 @@ async def _inbox_socket(request: web.Request) -> web.WebSocketResponse:
     return await AgentInbox(request.app[LIVE_CHAT].handoff).handle(request, agent)
 
 
+async def _customer_panel(request: web.Request) -> web.Response:
+    await signed_in_agent(request)
+    return await request.app[LIVE_CHAT].panel.handle(request.match_info["conversation"])
+
+
 def setup_livechat(app: web.Application, settings: Settings) -> None:
     """Register ``/widget/*`` (script, styles, websocket) and ``/demo`` without login, and the
     agent inbox under ``/agent/`` in the review app's layout and navigation."""
@@ -119,4 +129,5 @@ def setup_livechat(app: web.Application, settings: Settings) -> None:
     add_nav_link(app, "/agent/inbox", "Agent inbox", Role.AGENT)
     app.router.add_get("/agent/inbox", _inbox_page)
     app.router.add_get("/agent/ws", _inbox_socket)
+    app.router.add_get("/api/agent/conversations/{conversation}/customer", _customer_panel)
     app.router.add_static("/agent/static/", HERE / "static" / "agent", append_version=False)
