@@ -1,10 +1,10 @@
 """``setup_livechat(app, settings)``: live chat inside the review app's process.
 
 Customers' side, without login: the widget's files, its websocket and the demo shop page. Agents'
-side (role agent or above): the agent inbox page, its script, its websocket and the customer
-panel's API. Both sides share the objects opened and closed with the app here: one HTTP session
-(to Rasa and to the commerce backend), the open customer and agent sockets, and the handoff
-service that moves messages between them.
+side (role agent or above): the agent inbox page, its script, its websocket, the customer panel's
+API and the canned replies (which admins edit). Both sides share the objects opened and closed with
+the app here: one HTTP session (to Rasa and to the commerce backend), the open customer and agent
+sockets, and the handoff service that moves messages between them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bot.livechat import canned_replies
 from bot.livechat.agent_inbox import AgentInbox
 from bot.livechat.connections import SocketGroups
 from bot.livechat.customer_panel import CustomerPanel, ShopBackend
@@ -131,3 +132,5 @@ def setup_livechat(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/agent/ws", _inbox_socket)
     app.router.add_get("/api/agent/conversations/{conversation}/customer", _customer_panel)
     app.router.add_static("/agent/static/", HERE / "static" / "agent", append_version=False)
+    add_nav_link(app, "/agent/canned-replies", "Canned replies", Role.ADMIN)
+    app.add_routes(canned_replies.routes)

@@ -35,6 +35,7 @@ AGENT = "ada"
 SECOND_AGENT = "ben"
 SECOND_AGENT_NAME = "Ben from Support"  # his display name; ada has none, so customers read "ada"
 VIEWER = "vic"
+ADMIN = "ann"
 SHOP_ORIGIN = "http://shop.test"
 
 
@@ -64,8 +65,8 @@ def start_review(
     shop_origins: tuple[str, ...] | None = (SHOP_ORIGIN,),
     **env: str,
 ) -> Review:
-    """Migrate a fresh CX database, create an agent, a second agent (with a display name) and a
-    viewer, then serve.
+    """Migrate a fresh CX database, create an agent, a second agent (with a display name), a
+    viewer and an admin, then serve.
 
     The widget may be embedded by the app's own pages and by ``shop_origins`` (``None``: leave
     WIDGET_ALLOWED_ORIGINS unset, i.e. the shipped default).
@@ -97,6 +98,7 @@ def start_review(
         (AGENT, "agent", []),
         (SECOND_AGENT, "agent", ["--display-name", SECOND_AGENT_NAME]),
         (VIEWER, "viewer", []),
+        (ADMIN, "admin", []),
     )
     for user, role, extra in accounts:
         add = ["users", "add", user, "--role", role, *extra, "--password-stdin"]

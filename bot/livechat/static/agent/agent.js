@@ -2,7 +2,9 @@
  * Agent inbox: one websocket to /agent/ws. The server pushes the queue and every message, so
  * nothing here polls. Text is always inserted with textContent (customers type anything); links
  * are built with DOM APIs and only for http(s) URLs. The customer panel beside the transcript is
- * read from /api/agent/conversations/<id>/customer each time a conversation is opened.
+ * read from /api/agent/conversations/<id>/customer each time a conversation is opened, and the
+ * canned replies from /api/agent/canned-replies each time the page is (so admins' edits arrive
+ * with the next page load).
  */
 (() => {
   "use strict";
@@ -22,6 +24,7 @@
   const replyInput = $("reply");
   const endButton = $("end-handoff");
   const errorBox = $("inbox-error");
+  const cannedList = $("canned");
   const panel = $("customer-panel");
   const panelBody = $("customer-panel-body");
   const me = $("agent-name").textContent;
@@ -324,5 +327,33 @@
     if (current) send({ type: "end", conversation: current });
   });
 
+  // A canned reply goes where the cursor is (replacing any selection); the agent may edit it.
+  function insertAtCursor(text) {
+    const { selectionStart, selectionEnd } = replyInput;
+    replyInput.setRangeText(text, selectionStart, selectionEnd, "end");
+    replyInput.focus();
+  }
+
+  async function loadCannedReplies() {
+    let replies = [];
+    try {
+      const reply = await fetch("/api/agent/canned-replies", {
+        headers: { Accept: "application/json" },
+      });
+      if (reply.ok) replies = (await reply.json()).canned_replies;
+    } catch {
+      // Without them the inbox still works; the list just stays empty.
+    }
+    cannedList.replaceChildren(
+      ...replies.map((canned) => {
+        const button = el("button", { type: "button", title: canned.body, text: canned.title });
+        button.addEventListener("click", () => insertAtCursor(canned.body));
+        return el("li", {}, button);
+      }),
+    );
+    cannedList.hidden = replies.length === 0;
+  }
+
+  loadCannedReplies();
   connect();
 })();
