@@ -148,9 +148,11 @@
     transcript.scrollTop = transcript.scrollHeight;
   }
 
-  function table(caption, headings, rows) {
+  // ``long``: the column whose text may be any length (it wraps anywhere; the others keep words).
+  function table(caption, headings, rows, long) {
     const head = el("tr", {}, ...headings.map((text) => el("th", { scope: "col", text })));
-    const body = rows.map((cells) => el("tr", {}, ...cells.map((cell) => el("td", {}, cell))));
+    const cell = (content, index) => el("td", index === long ? { class: "long" } : {}, content);
+    const body = rows.map((cells) => el("tr", {}, ...cells.map(cell)));
     return el(
       "div",
       { class: "table-scroll" },
@@ -194,14 +196,14 @@
       });
       parts.push(
         orders.length
-          ? table("Recent orders", ["Order", "Status", "Total", "Tracking"], orders)
+          ? table("Recent orders", ["Order", "Status", "Total", "Tracking"], orders, 3)
           : el("p", { class: "muted", text: "No orders." }),
       );
       const due = (ticket) => ticket.follow_up_due.slice(0, 16).replace("T", " ");
       const tickets = data.tickets.map((t) => [t.ticket_id, t.summary, due(t)]);
       parts.push(
         tickets.length
-          ? table("Open tickets", ["Ticket", "Summary", "Follow up by (UTC)"], tickets)
+          ? table("Open tickets", ["Ticket", "Summary", "Follow up by (UTC)"], tickets, 1)
           : el("p", { class: "muted", text: "No open tickets." }),
       );
     }
