@@ -7,6 +7,7 @@ gateway and the inbox; the browser suite runs the whole thing from the customer'
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import urllib.request
@@ -146,15 +147,22 @@ async def test_the_customer_reads_the_display_name_and_the_log_keeps_the_login(
         assert joined["agent"] == reply["message"]["agent"] == SECOND_AGENT_NAME
         await inbox.expect(in_queue(session_id, agent=SECOND_AGENT))
 
+        # The widget gets the reply first; the tracker records it a moment later.
+        logged_by_agent: list[dict] = []
+        for _ in range(50):
+            logged_by_agent = [
+                e["metadata"]
+                for e in tracker_events(review.rasa_url, session_id)
+                if e["event"] == "bot" and "handoff_agent" in (e.get("metadata") or {})
+            ]
+            if logged_by_agent:
+                break
+            await asyncio.sleep(0.1)
+        [logged] = logged_by_agent
         _, _, history = await open_widget(http, review, session_id=session_id)
         assert history["handoff"] == {"state": "active", "agent": SECOND_AGENT_NAME}
         [said] = [m for m in history["messages"] if m["from"] == "agent"]
         assert said["agent"] == SECOND_AGENT_NAME
-        [logged] = [
-            e["metadata"]
-            for e in tracker_events(review.rasa_url, session_id)
-            if e["event"] == "bot" and "handoff_agent" in (e.get("metadata") or {})
-        ]
         assert (logged["handoff_agent"], logged["handoff_agent_name"]) == (
             SECOND_AGENT,
             SECOND_AGENT_NAME,
