@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from bot import shared_settings as shared
 from bot.envvars import integer, load, number, secret, setting, text
@@ -23,14 +22,6 @@ DEFAULT_CONTACT_CHANNELS = (
 
 def _upper(name: str, raw: str) -> str:
     return text(name, raw).upper()
-
-
-def _backend_url(values: Mapping[str, Any]) -> str:
-    return f"http://{values['server_host']}:{values['backend_port']}/api/v1"
-
-
-def _url(name: str, raw: str) -> str:
-    return text(name, raw).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -46,14 +37,7 @@ class ActionSettings:
     max_body_bytes: int = shared.max_body_bytes()
     # The commerce backend (docs/backend-api.md) and the service token it expects.
     backend_port: int = shared.backend_port()
-    backend_url: str = setting(
-        "BACKEND_URL",
-        "http://127.0.0.1:8001/api/v1",
-        parse=_url,
-        shown="http://$BOT_HOST:$BACKEND_PORT/api/v1",
-        derive=_backend_url,
-        help="the commerce backend the actions call",
-    )
+    backend_url: str = shared.backend_url("server_host")
     backend_token: str = shared.backend_token()
     # Per attempt: time to open the TCP connection, then to receive the answer.
     backend_connect_timeout_s: float = setting(

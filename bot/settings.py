@@ -89,6 +89,8 @@ class Settings:
         help="reference backend database",
     )
     backend_token: str = shared.backend_token()
+    # Where the agent inbox's customer panel reads profiles, orders and tickets.
+    backend_url: str = shared.backend_url("host")
     backend_ticket_follow_up_hours: int = setting(
         "BACKEND_TICKET_FOLLOW_UP_HOURS", 24, parse=integer(1), help="ticket follow-up due"
     )

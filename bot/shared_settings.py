@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from bot.envvars import integer, secret, setting
+from bot.envvars import integer, secret, setting, text
 
 
 def bot_host() -> Any:
@@ -19,6 +20,22 @@ def action_port() -> Any:
 
 def backend_port() -> Any:
     return setting("BACKEND_PORT", 8001, parse=integer(0), help="reference commerce backend")
+
+
+def backend_url(host_field: str) -> Any:
+    """``host_field``: the name the settings class gives ``BOT_HOST`` (the default's host)."""
+
+    def derive(values: Mapping[str, Any]) -> str:
+        return f"http://{values[host_field]}:{values['backend_port']}/api/v1"
+
+    return setting(
+        "BACKEND_URL",
+        "http://127.0.0.1:8001/api/v1",
+        parse=lambda name, raw: text(name, raw).rstrip("/"),
+        shown="http://$BOT_HOST:$BACKEND_PORT/api/v1",
+        derive=derive,
+        help="the commerce backend the actions and the agent inbox's customer panel call",
+    )
 
 
 def backend_token() -> Any:

@@ -17,7 +17,7 @@ from tests.support.processes import (
     write_credentials,
     write_endpoints,
 )
-from tests.support.stack import BACKEND_TOKEN, start_backend
+from tests.support.stack import BACKEND_TOKEN, TOKEN_SECRET, start_backend
 
 # Modules on the machine's own Postgres, Redis, RabbitMQ and scale-out ports (fixed databases,
 # keys and queues): under xdist they run on one worker, one after another.
@@ -79,7 +79,12 @@ def backend_api(
 @pytest.fixture(scope="session")
 def actions_url(server_logs: Path, backend_api: tuple[ServerProcess, str]) -> Iterator[str]:
     port = free_port()
-    env = {"BACKEND_URL": backend_api[1], "BACKEND_TOKEN": BACKEND_TOKEN}
+    # The review apps of tests/support/stack.py sign customer tokens with TOKEN_SECRET.
+    env = {
+        "BACKEND_URL": backend_api[1],
+        "BACKEND_TOKEN": BACKEND_TOKEN,
+        "WIDGET_TOKEN_SECRET": TOKEN_SECRET,
+    }
     server = action_server(port, server_logs, env).start()
     yield f"http://127.0.0.1:{port}/webhook"
     server.stop()

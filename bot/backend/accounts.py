@@ -1,4 +1,4 @@
-"""Customers and password-reset requests."""
+"""Customers (their profile, orders and support tickets) and password-reset requests."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.backend.errors import ApiError
 from bot.backend.orders import load_orders
-from bot.backend.schema import customers, orders, password_resets
+from bot.backend.schema import customers, orders, password_resets, support_tickets
+from bot.backend.tickets import ticket_payload
 
 PASSWORD_RESET_ANSWER = {"status": "sent_if_account_exists"}
 
@@ -34,14 +35,18 @@ async def get_customer(engine: AsyncEngine, customer_id: str) -> dict[str, Any]:
     }
 
 
+async def _require_customer(conn: AsyncConnection, customer_id: str) -> None:
+    known = await conn.execute(
+        select(customers.c.customer_id).where(customers.c.customer_id == customer_id)
+    )
+    if known.first() is None:
+        raise _customer_not_found(customer_id)
+
+
 async def customer_orders(engine: AsyncEngine, customer_id: str, limit: int) -> list[dict]:
     """The customer's ``limit`` newest orders."""
     async with engine.connect() as conn:
-        known = await conn.execute(
-            select(customers.c.customer_id).where(customers.c.customer_id == customer_id)
-        )
-        if known.first() is None:
-            raise _customer_not_found(customer_id)
+        await _require_customer(conn, customer_id)
         order_ids = (
             await conn.execute(
                 select(orders.c.order_id)
@@ -51,6 +56,19 @@ async def customer_orders(engine: AsyncEngine, customer_id: str, limit: int) -> 
             )
         ).scalars()
         return await load_orders(conn, list(order_ids))
+
+
+async def customer_tickets(engine: AsyncEngine, customer_id: str, limit: int) -> list[dict]:
+    """The customer's ``limit`` newest support tickets: what an agent sees is still pending."""
+    async with engine.connect() as conn:
+        await _require_customer(conn, customer_id)
+        rows = await conn.execute(
+            select(support_tickets)
+            .where(support_tickets.c.customer_id == customer_id)
+            .order_by(support_tickets.c.created_at.desc(), support_tickets.c.id.desc())
+            .limit(limit)
+        )
+        return [ticket_payload(row) for row in rows]
 
 
 async def request_password_reset(

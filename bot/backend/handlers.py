@@ -63,6 +63,15 @@ async def list_customer_orders(request: web.Request) -> web.Response:
     return web.json_response({"orders": found})
 
 
+async def list_customer_tickets(request: web.Request) -> web.Response:
+    customer_id = path_value(request, "customer_id", validation.customer_id)
+    limit = query_value(
+        request, "limit", validation.orders_limit, default=validation.DEFAULT_ORDERS_LIMIT
+    )
+    found = await accounts.customer_tickets(request.app[ENGINE], customer_id, limit)
+    return web.json_response({"tickets": found})
+
+
 async def lookup_order(request: web.Request) -> web.Response:
     order_id = path_value(request, "order_id", validation.order_id)
     body = await _body(request, validation.ORDER_CALL)
@@ -161,6 +170,7 @@ def routes() -> list[web.RouteDef]:
         web.get(f"{api}/openapi.yaml", openapi),
         web.get(f"{api}/customers/{{customer_id}}", get_customer),
         web.get(f"{api}/customers/{{customer_id}}/orders", list_customer_orders),
+        web.get(f"{api}/customers/{{customer_id}}/tickets", list_customer_tickets),
         web.post(f"{api}/orders/{{order_id}}/lookup", lookup_order),
         web.post(f"{api}/orders/{{order_id}}/cancel", cancel_order),
         web.put(f"{api}/orders/{{order_id}}/shipping-address", change_shipping_address),

@@ -38,8 +38,10 @@ HANDOFF_REASON_SLOT = "handoff_reason"
 CHANNEL_METADATA_KEY = "cx_channel"
 PAGE_METADATA_KEY = "cx_page"
 WIDGET_CHANNEL = "widget"
-# Bot events the live chat appends for a human agent carry the agent's name under this key.
+# Bot events the live chat appends for a human agent carry the agent's login under this key, and
+# the display name the customer read under the next (the login stays the stable id to count by).
 AGENT_METADATA_KEY = "handoff_agent"
+AGENT_NAME_METADATA_KEY = "handoff_agent_name"
 MAX_PAGE_CHARS = 255
 KEPT_TYPES = frozenset(
     {"user", "bot", "action", "slot", "session_started", "restart", "pause", "resume"}
@@ -192,6 +194,7 @@ class Sanitizer:
             "text": self._text(raw.get("text"), sender_id),
             "utter_action": _short_id(metadata.get("utter_action"), 100),
             "agent": _short_id(metadata.get(AGENT_METADATA_KEY), 100),
+            "agent_name": _short_id(metadata.get(AGENT_NAME_METADATA_KEY), 100),
         }
 
     def _action(self, raw: dict[str, Any], _sender_id: str) -> dict[str, Any] | None:

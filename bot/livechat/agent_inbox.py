@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.channels.validation import clean_text
-from bot.livechat.handoff import HandoffService, UnknownHandoff
+from bot.livechat.handoff import Agent, HandoffService, UnknownHandoff
 from bot.livechat.protocol import MAX_MESSAGE_CHARS, SESSION_ID_PATTERN
 from bot.livechat.rasa_client import RasaUnavailable
 
@@ -60,12 +60,12 @@ class AgentInbox:
     def __init__(self, handoff: HandoffService) -> None:
         self.handoff = handoff
 
-    async def handle(self, request: web.Request, agent: str) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request, agent: Agent) -> web.WebSocketResponse:
         if not same_origin(request):
             raise web.HTTPForbidden(text="cross-site inbox connections are refused")
         socket = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_AGENT_FRAME_BYTES)
         await socket.prepare(request)
-        self.handoff.agents.add(agent, socket)
+        self.handoff.agents.add(agent.login, socket)
         try:
             await self.handoff.publish_queue()
             async for frame in socket:
@@ -73,11 +73,11 @@ class AgentInbox:
                     break
                 await self._on_frame(socket, agent, frame.data)
         finally:
-            self.handoff.agents.remove(agent, socket)
+            self.handoff.agents.remove(agent.login, socket)
             await self.handoff.publish_queue()
         return socket
 
-    async def _on_frame(self, socket: web.WebSocketResponse, agent: str, raw: str) -> None:
+    async def _on_frame(self, socket: web.WebSocketResponse, agent: Agent, raw: str) -> None:
         try:
             kind, conversation, text = parse_agent_frame(raw)
             reply: dict[str, Any] | None = None

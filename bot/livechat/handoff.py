@@ -7,8 +7,9 @@ gateway sends with every message says an agent can take it) and the bot is back 
 bot then reads the next message like any other. This object only keeps the live view of it for
 the open websockets, so after a review app restart a waiting customer reappears in the inbox as
 soon as their widget reconnects.
-Agent messages are appended to the tracker as bot events tagged with the agent's name, so the
-transcript and the CX log show exactly what the customer read.
+Agent messages are appended to the tracker as bot events tagged with the agent's login and the
+display name the customer read, so the transcript and the CX log show exactly what the customer
+read while the login stays the id agents are counted by.
 A customer message to the agent and the agent ending the handoff take turns (one lock per
 handed-off conversation): a message sent just before the end reaches Rasa while it is still
 paused, so the bot does not answer words that were meant for the agent.
@@ -25,7 +26,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.cxlog.events import AGENT_METADATA_KEY
+from bot.cxlog.events import AGENT_METADATA_KEY, AGENT_NAME_METADATA_KEY
+from bot.cxlog.handoff_reasons import reason_in_words
 from bot.livechat.connections import SocketGroups
 from bot.livechat.hours import WorkingHours
 from bot.livechat.messages import agent_message, bot_message, transcript
@@ -42,13 +44,22 @@ class UnknownHandoff(LookupError):
     """An agent acted on a conversation that is not (or no longer) handed off."""
 
 
+@dataclass(frozen=True)
+class Agent:
+    """A signed-in agent: ``login`` tells agents apart, customers read ``name``."""
+
+    login: str
+    name: str
+
+
 @dataclass
 class Handoff:
     sender_id: str
     reason: str | None
     customer_id: str | None
     requested_at: float
-    agent: str | None = None
+    agent: str | None = None  # the login of the agent who answered first
+    agent_name: str | None = None  # and the name the customer reads
     last_message: str | None = None
 
 
@@ -91,11 +102,17 @@ class HandoffService:
         return status
 
     def queue_frame(self) -> dict[str, Any]:
+        """Who is waiting, oldest first; ``reason_text`` is the reason code in words, which is what
+        agents read (the code stays for scripts)."""
         waiting = sorted(self.handoffs.values(), key=lambda handoff: handoff.requested_at)
         return {
             "type": "queue",
             "handoffs": [
-                {**asdict(h), "customer_online": self.customers.is_online(h.sender_id)}
+                {
+                    **asdict(h),
+                    "reason_text": reason_in_words(h.reason),
+                    "customer_online": self.customers.is_online(h.sender_id),
+                }
                 for h in waiting
             ],
             "agents_online": sorted(self.agents.keys()),
@@ -118,7 +135,7 @@ class HandoffService:
         handoff = self.handoffs.get(sender_id)
         if handoff is None:
             return None
-        return {"state": "active" if handoff.agent else "waiting", "agent": handoff.agent}
+        return {"state": "active" if handoff.agent else "waiting", "agent": handoff.agent_name}
 
     async def conversation_paused(
         self, sender_id: str, customer_id: str | None, state: dict[str, Any]
@@ -178,34 +195,35 @@ class HandoffService:
             raise UnknownHandoff(sender_id)
         return handoff
 
-    async def agent_reply(self, agent: str, sender_id: str, text: str) -> None:
+    async def agent_reply(self, agent: Agent, sender_id: str, text: str) -> None:
         """Deliver at once to the customer's widget, then record it in the tracker."""
         handoff = self._handoff(sender_id)
         if handoff.agent is None:
-            handoff.agent = agent
+            handoff.agent, handoff.agent_name = agent.login, agent.name
             await self.customers.send(
-                sender_id, {"type": "handoff", "state": "active", "agent": agent}
+                sender_id, {"type": "handoff", "state": "active", "agent": agent.name}
             )
             await self.publish_queue()
-        message = agent_message(agent, text, self.clock())
+        message = agent_message(agent.name, text, self.clock())
         await self.customers.send(sender_id, {"type": "message", "message": message})
         await self.agents.broadcast({"type": "message", "conversation": sender_id, **message})
-        metadata = {AGENT_METADATA_KEY: agent}
+        metadata = {AGENT_METADATA_KEY: agent.login, AGENT_NAME_METADATA_KEY: agent.name}
         event = {"event": "bot", "text": text, "timestamp": message["ts"], "metadata": metadata}
         await self.rasa.append_events(sender_id, [event])
 
-    async def end(self, agent: str, sender_id: str) -> None:
+    async def end(self, agent: Agent, sender_id: str) -> None:
         """The agent is done: the bot takes the conversation back and says so, after any customer
         message already on its way to the agent (``customer_turn``)."""
         self._handoff(sender_id)
         async with self.turns.setdefault(sender_id, asyncio.Lock()):
             self._handoff(sender_id)  # still handed off once that message is through
             text = "You're back with the assistant now. Is there anything else I can help with?"
-            notice = {NOTICE_METADATA_KEY: f"ended by {agent}"}
+            notice = {NOTICE_METADATA_KEY: f"ended by {agent.login}"}
             await self._say_and_resume(sender_id, text, notice)
             del self.handoffs[sender_id]
         self.turns.pop(sender_id, None)
-        await self.customers.send(sender_id, {"type": "handoff", "state": "ended", "agent": agent})
+        ended = {"type": "handoff", "state": "ended", "agent": agent.name}
+        await self.customers.send(sender_id, ended)
         await self.publish_queue()
 
     # -- helpers ---------------------------------------------------------------------------

@@ -5,6 +5,8 @@ The widget and the agent inbox render only this shape::
     {"from": "customer" | "bot" | "agent", "text": str | None, "buttons": [{"title", "payload"}],
      "image": str | None, "ts": float, "agent": str (agent messages only)}
 
+``agent`` is the agent's display name (their login when they have none), as the customer saw it.
+
 Only ``http(s)`` image URLs and string button fields survive, so whatever a response template or
 an action produced, the browser receives plain data it renders as text.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cxlog.events import AGENT_METADATA_KEY
+from bot.cxlog.events import AGENT_METADATA_KEY, AGENT_NAME_METADATA_KEY
 
 MAX_TRANSCRIPT_MESSAGES = 200
 
@@ -74,9 +76,12 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             messages.append(customer_message(button_title(text, offered) or text, ts))
             offered = []
         elif kind == "bot":
-            agent = (event.get("metadata") or {}).get(AGENT_METADATA_KEY)
+            metadata = event.get("metadata") or {}
+            agent = metadata.get(AGENT_METADATA_KEY)
             if isinstance(agent, str) and isinstance(event.get("text"), str):
-                messages.append(agent_message(agent, event["text"], ts))
+                # The name the customer read; messages logged before display names had none.
+                shown = metadata.get(AGENT_NAME_METADATA_KEY)
+                messages.append(agent_message(shown or agent, event["text"], ts))
                 continue
             message = bot_message({"text": event.get("text"), **(event.get("data") or {})}, ts)
             if message:

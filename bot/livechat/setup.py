@@ -1,9 +1,10 @@
 """``setup_livechat(app, settings)``: live chat inside the review app's process.
 
 Customers' side, without login: the widget's files, its websocket and the demo shop page. Agents'
-side (role agent or above): the agent inbox page, its script and its websocket. Both sides share
-the objects opened and closed with the app here: one HTTP session to Rasa, the open customer and
-agent sockets, and the handoff service that moves messages between them.
+side (role agent or above): the agent inbox page, its script, its websocket, the customer panel's
+API and the canned replies (which admins edit). Both sides share the objects opened and closed with
+the app here: one HTTP session (to Rasa and to the commerce backend), the open customer and agent
+sockets, and the handoff service that moves messages between them.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bot.livechat import canned_replies
 from bot.livechat.agent_inbox import AgentInbox
 from bot.livechat.connections import SocketGroups
+from bot.livechat.customer_panel import CustomerPanel, ShopBackend
 from bot.livechat.demo import demo_page
 from bot.livechat.gateway import WidgetGateway
-from bot.livechat.handoff import HandoffService
+from bot.livechat.handoff import Agent, HandoffService
 from bot.livechat.hours import WorkingHours, parse_hours
 from bot.livechat.rasa_client import RasaClient
 from bot.review.pages import add_nav_link, add_template_dir, render
@@ -36,6 +39,7 @@ class LiveChat:
 
     gateway: WidgetGateway
     handoff: HandoffService
+    panel: CustomerPanel
 
     def __init__(self, settings: Settings, hours: WorkingHours) -> None:
         self.settings = settings
@@ -53,6 +57,8 @@ class LiveChat:
             )
         rasa = RasaClient(self._session, self.settings.rasa_api_url, self.settings.rasa_auth_token)
         self.handoff = HandoffService(rasa, self.customers, self.agents, self.hours)
+        backend = ShopBackend(self._session, self.settings.backend_url, self.settings.backend_token)
+        self.panel = CustomerPanel(self.handoff, backend)
         self.gateway = WidgetGateway(
             rasa,
             self.customers,
@@ -84,8 +90,14 @@ async def _inbox_page(request: web.Request) -> web.Response:
 
 
 async def _inbox_socket(request: web.Request) -> web.WebSocketResponse:
-    agent = await signed_in_agent(request)
+    who = await signed_in_agent(request)
+    agent = Agent(who.username, who.display_name)
     return await AgentInbox(request.app[LIVE_CHAT].handoff).handle(request, agent)
+
+
+async def _customer_panel(request: web.Request) -> web.Response:
+    await signed_in_agent(request)
+    return await request.app[LIVE_CHAT].panel.handle(request.match_info["conversation"])
 
 
 def setup_livechat(app: web.Application, settings: Settings) -> None:
@@ -118,4 +130,7 @@ def setup_livechat(app: web.Application, settings: Settings) -> None:
     add_nav_link(app, "/agent/inbox", "Agent inbox", Role.AGENT)
     app.router.add_get("/agent/inbox", _inbox_page)
     app.router.add_get("/agent/ws", _inbox_socket)
+    app.router.add_get("/api/agent/conversations/{conversation}/customer", _customer_panel)
     app.router.add_static("/agent/static/", HERE / "static" / "agent", append_version=False)
+    add_nav_link(app, "/agent/canned-replies", "Canned replies", Role.ADMIN)
+    app.add_routes(canned_replies.routes)

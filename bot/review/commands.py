@@ -1,4 +1,5 @@
-"""``python -m bot review serve`` and ``python -m bot users add <name> --role admin``.
+"""``python -m bot review serve`` and ``python -m bot users add <name> --role admin
+[--display-name "Sam"]``.
 
 ``review serve`` runs :func:`bot.web.serve`, which bot/cli.py sets as its handler: the web process
 is composed above this package.
@@ -33,14 +34,18 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-async def _add_user(settings: Settings, username: str, password: str, role: Role) -> str:
+async def _add_user(
+    settings: Settings, username: str, password: str, role: Role, display_name: str | None
+) -> str:
     from bot.cxlog.database import create_engine, session_factory
     from bot.review.users import create_user
 
     engine = create_engine(settings.cx_database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            user = await create_user(session, username, password, role, datetime.now(UTC))
+            user = await create_user(
+                session, username, password, role, datetime.now(UTC), display_name
+            )
             return user.username
     finally:
         await engine.dispose()
@@ -53,7 +58,7 @@ def add_user(settings: Settings, args: argparse.Namespace) -> int:
         role = Role.parse(args.role)
         password = _read_password(args.password_stdin)
         upgrade(settings.cx_database_url)
-        name = asyncio.run(_add_user(settings, args.username, password, role))
+        name = asyncio.run(_add_user(settings, args.username, password, role, args.display_name))
     except ValueError as error:  # UserError included
         return _fail(str(error))
     print(f"review: user {name!r} ({role.label}) created", flush=True)
@@ -72,6 +77,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     add.add_argument("username")
     add.add_argument(
         "--role", default=Role.VIEWER.label, choices=[role.label for role in Role], help="role"
+    )
+    add.add_argument(
+        "--display-name", help="what customers read when this agent answers (default: username)"
     )
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"

@@ -1,8 +1,9 @@
 """The review app's own tables, in the CX database beside the conversations they describe.
 
-Created by the ``review0001`` migration in ``bot/cxlog/migrations`` (a branch on the CX log's
-schema). Tags and notes hang on conversations with ``ON DELETE CASCADE``, so retention purges and
-erasure requests take them along.
+Created by the ``review*`` migrations in ``bot/cxlog/migrations`` (a branch on the CX log's schema:
+``review0001`` the tables, ``review0002`` display names, ``review0003`` canned replies). Tags and
+notes hang on conversations with ``ON DELETE CASCADE``, so retention purges and erasure requests
+take them along.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ ROLE_NAMES = ("viewer", "annotator", "agent", "admin")
 
 
 class ReviewUser(Base):
-    """A CX team member; ``password_hash`` is an argon2id hash, never the password."""
+    """A CX team member; ``password_hash`` is an argon2id hash, never the password.
+
+    ``display_name`` (``review0002``) is what customers read when this person answers them in
+    the agent inbox; without one they read the username.
+    """
 
     __tablename__ = "review_users"
 
     id = Column(Integer, primary_key=True)
     username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(64))
     password_hash = Column(String(255), nullable=False)
     role = Column(String(16), nullable=False)
     is_active = Column(Boolean, nullable=False, default=True)
@@ -101,3 +107,16 @@ class ConversationNote(Base):
     author = Column(String(64), nullable=False)
     body = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class CannedReply(Base):
+    """A ready answer admins keep for agents (``review0003``); the inbox inserts ``body`` into
+    the reply box, where the agent may still edit it before sending."""
+
+    __tablename__ = "review_canned_replies"
+
+    id = Column(Integer, primary_key=True)
+    title = Column(String(80), nullable=False)
+    body = Column(Text, nullable=False)
+    updated_by = Column(String(64), nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)

@@ -24,7 +24,7 @@ from yarl import URL
 
 from bot.review.pages import render
 from bot.review.roles import Role
-from bot.review.sessions import load_session
+from bot.review.sessions import SignedIn, load_session
 from bot.review.state import (
     SESSION_COOKIE,
     current_user,
@@ -172,8 +172,8 @@ def requires(role: Role) -> Callable[[Handler], Handler]:
     return decorate
 
 
-async def signed_in_agent(request: web.Request) -> str:
-    """For the agent inbox: the signed-in user's name if they are an agent (or admin).
+async def signed_in_agent(request: web.Request) -> SignedIn:
+    """For the agent inbox: the signed-in user if they are an agent (or admin).
 
     Raises a redirect to the login page for strangers and 403 for users below the agent role.
     """
@@ -182,4 +182,4 @@ async def signed_in_agent(request: web.Request) -> str:
         raise _login_redirect(request)
     if not who.may(Role.AGENT):
         raise web.HTTPForbidden(text="the agent inbox needs the agent role or higher")
-    return who.username
+    return who

@@ -56,6 +56,7 @@ class SignedIn:
     role: Role
     csrf_token: str
     token_hash: str
+    display_name: str  # what customers read when this user answers them; the username if unset
 
     def may(self, role: Role) -> bool:
         return self.role >= role
@@ -97,7 +98,12 @@ async def load_session(db: AsyncSession, token: str, now: datetime) -> SignedIn 
         return None
     session, user = row
     return SignedIn(
-        user.id, user.username, Role.parse(user.role), session.csrf_token, session.token_hash
+        user.id,
+        user.username,
+        Role.parse(user.role),
+        session.csrf_token,
+        session.token_hash,
+        user.display_name or user.username,
     )
 
 

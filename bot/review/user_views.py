@@ -1,4 +1,5 @@
-"""Account management for admins: add users, change roles, disable, set a new password."""
+"""Account management for admins: add users, change roles and display names, disable, set a new
+password."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ async def user_add(request: web.Request) -> web.Response:
                 form_text(form, "password"),
                 _role(form_text(form, "role")),
                 datetime.now(UTC),
+                display_name=form_text(form, "display_name"),
             )
     except UserError as error:
         raise web.HTTPBadRequest(text=str(error)) from None
@@ -65,6 +67,7 @@ async def user_update(request: web.Request) -> web.Response:
                 _role(form_text(form, "role")),
                 is_active=form_text(form, "active") == "yes",
                 new_password=form_text(form, "new_password") or None,
+                display_name=form_text(form, "display_name"),
             )
     except UserError as error:
         raise web.HTTPBadRequest(text=str(error)) from None

@@ -21,6 +21,7 @@ from bot.review.roles import Role
 from bot.review.sessions import end_user_sessions
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+MAX_DISPLAY_NAME_CHARS = 64
 
 
 class UserError(ValueError):
@@ -37,14 +38,30 @@ def normalise_username(raw: str) -> str:
     return name
 
 
+def normalise_display_name(raw: str | None) -> str | None:
+    """Customers read it in the widget: one line of printable text; blank means "use the login"."""
+    name = " ".join((raw or "").split())
+    if not name:
+        return None
+    if len(name) > MAX_DISPLAY_NAME_CHARS or not name.isprintable():
+        raise UserError(f"a display name has 1-{MAX_DISPLAY_NAME_CHARS} printable characters")
+    return name
+
+
 async def find_user(db: AsyncSession, username: str) -> ReviewUser | None:
     return await db.scalar(select(ReviewUser).where(ReviewUser.username == username))
 
 
 async def create_user(
-    db: AsyncSession, username: str, password: str, role: Role, now: datetime
+    db: AsyncSession,
+    username: str,
+    password: str,
+    role: Role,
+    now: datetime,
+    display_name: str | None = None,
 ) -> ReviewUser:
     name = normalise_username(username)
+    shown = normalise_display_name(display_name)
     if await find_user(db, name) is not None:
         raise UserError(f"user {name!r} already exists")
     try:
@@ -52,7 +69,12 @@ async def create_user(
     except ValueError as error:
         raise UserError(str(error)) from None
     user = ReviewUser(
-        username=name, password_hash=password_hash, role=role.label, is_active=True, created_at=now
+        username=name,
+        display_name=shown,
+        password_hash=password_hash,
+        role=role.label,
+        is_active=True,
+        created_at=now,
     )
     db.add(user)
     await db.flush()
@@ -74,8 +96,10 @@ async def update_user(
     role: Role,
     is_active: bool,
     new_password: str | None,
+    display_name: str | None = None,
 ) -> None:
     """Change an account; never leaves the app without an active admin."""
+    shown = normalise_display_name(display_name)
     was_admin = user.role == "admin" and user.is_active
     if was_admin and (role != Role.ADMIN or not is_active) and await _active_admins(db) <= 1:
         raise UserError("this is the last active admin; make another admin first")
@@ -90,6 +114,7 @@ async def update_user(
     await throttle.clear(db, throttle.user_key(user.username))
     user.role = role.label
     user.is_active = is_active
+    user.display_name = shown
 
 
 @dataclass(frozen=True)

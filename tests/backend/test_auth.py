@@ -19,6 +19,7 @@ from tests.backend.harness import (
 VALID_REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("GET", "/customers/{customer_id}"): ("/customers/C1001", None),
     ("GET", "/customers/{customer_id}/orders"): ("/customers/C1001/orders", None),
+    ("GET", "/customers/{customer_id}/tickets"): ("/customers/C1001/tickets", None),
     ("POST", "/orders/{order_id}/lookup"): ("/orders/10001/lookup", order_call()),
     ("POST", "/orders/{order_id}/cancel"): ("/orders/10002/cancel", order_call()),
     ("PUT", "/orders/{order_id}/shipping-address"): (

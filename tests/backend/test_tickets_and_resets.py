@@ -49,6 +49,21 @@ async def test_ticket_for_an_unknown_customer_is_rejected(api: Api, database_url
     assert (await row_counts(database_url))["support_tickets"] == 0
 
 
+async def test_a_customers_tickets_newest_first_with_limit(api: Api) -> None:
+    assert (await api.get("/customers/C1001/tickets")).body == {"tickets": []}
+    first = (await api.post("/tickets", ticket_request(summary="first"))).body
+    second = (await api.post("/tickets", ticket_request(summary="second"))).body
+    await api.post("/tickets", ticket_request(customer_id=None))
+    await api.post("/tickets", ticket_request(customer_id="C1002", email=None))
+    listed = await api.get("/customers/C1001/tickets")
+    assert listed.status == 200
+    assert listed.body == {"tickets": [second, first]}
+    newest = await api.get("/customers/C1001/tickets", params={"limit": "1"})
+    assert newest.body == {"tickets": [second]}
+    unknown = await api.get("/customers/C777/tickets")
+    assert (unknown.status, unknown.body["error"]) == (404, "customer_not_found")
+
+
 async def test_unknown_tickets(api: Api) -> None:
     for ticket_id in ("T-1", "T-999999", "T-999999999999999999"):
         reply = await api.get(f"/tickets/{ticket_id}")

@@ -81,9 +81,10 @@ class Chat:
         metadata = {"utter_action": utter_action} if utter_action else {}
         self._add(BotUttered(text, metadata=metadata), after)
 
-    def agent(self, name: str, text: str, after: float = 5.0) -> None:
+    def agent(self, name: str, text: str, after: float = 5.0, shown_as: str | None = None) -> None:
         """An agent's message as the review app appends it to the tracker."""
-        self._add(BotUttered(text, metadata={"handoff_agent": name}), after)
+        metadata = {"handoff_agent": name, "handoff_agent_name": shown_as or name}
+        self._add(BotUttered(text, metadata=metadata), after)
 
     def reply(self, action: str, text: str) -> None:
         """What Rasa logs for an utterance action: the action, its text, then action_listen."""

@@ -140,12 +140,13 @@ def test_widget_turns_name_their_channel_and_page_without_query_string() -> None
 def test_agent_messages_keep_the_agent_and_handoff_reasons_their_code() -> None:
     chat = Chat("s1")
     chat.slot("handoff_reason", "customer_request")
-    chat.agent("dana", "I've refunded the parcel for you.")
+    chat.agent("dana", "I've refunded the parcel for you.", shown_as="Dana S.")
     chat.bot("Anything else?")
     reason, agent, bot = sanitizer().sanitize_all(chat.events)
     assert (reason["name"], reason["value"]) == ("handoff_reason", "customer_request")
     assert (agent["agent"], agent["text"]) == ("dana", "I've refunded the parcel for you.")
-    assert bot["agent"] is None
+    assert agent["agent_name"] == "Dana S."
+    assert bot["agent"] is None and bot["agent_name"] is None
 
 
 def test_malformed_payloads_are_dropped_not_raised() -> None:

@@ -7,6 +7,7 @@ gateway and the inbox; the browser suite runs the whole thing from the customer'
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import urllib.request
@@ -22,6 +23,7 @@ from tests.support.stack import (
     AGENT,
     BACKEND_TOKEN,
     SECOND_AGENT,
+    SECOND_AGENT_NAME,
     VIEWER,
     Review,
     Socket,
@@ -78,6 +80,7 @@ async def test_agent_round_trip_then_the_bot_resumes(review: Review, http: aioht
         queued = await inbox.expect(in_queue(session_id, agent=None, customer_online=True))
         [entry] = [h for h in queued["handoffs"] if h["sender_id"] == session_id]
         assert entry["reason"] == REASON
+        assert entry["reason_text"] == "Parcel marked delivered but never arrived"
         assert sorted(queued["agents_online"]) == [AGENT, SECOND_AGENT]
 
         await inbox.send(type="open", conversation=session_id)
@@ -128,6 +131,49 @@ async def test_agent_round_trip_then_the_bot_resumes(review: Review, http: aioht
         await other_inbox.close()
         await agent.close()
         await colleague.close()
+
+
+async def test_the_customer_reads_the_display_name_and_the_log_keeps_the_login(
+    review: Review, http: aiohttp.ClientSession
+):
+    agent = await signed_in(review.url, SECOND_AGENT)
+    try:
+        inbox = await open_inbox(agent, review)
+        widget, session_id = await handed_over(http, review)
+        await inbox.expect(in_queue(session_id, agent=None))
+        await inbox.send(type="reply", conversation=session_id, text="Ben here, one moment.")
+        joined = await widget.expect(of_type("handoff", state="active"))
+        reply = await widget.expect(message_from("agent"))
+        assert joined["agent"] == reply["message"]["agent"] == SECOND_AGENT_NAME
+        await inbox.expect(in_queue(session_id, agent=SECOND_AGENT))
+
+        # The widget gets the reply first; the tracker records it a moment later.
+        logged_by_agent: list[dict] = []
+        for _ in range(50):
+            logged_by_agent = [
+                e["metadata"]
+                for e in tracker_events(review.rasa_url, session_id)
+                if e["event"] == "bot" and "handoff_agent" in (e.get("metadata") or {})
+            ]
+            if logged_by_agent:
+                break
+            await asyncio.sleep(0.1)
+        [logged] = logged_by_agent
+        _, _, history = await open_widget(http, review, session_id=session_id)
+        assert history["handoff"] == {"state": "active", "agent": SECOND_AGENT_NAME}
+        [said] = [m for m in history["messages"] if m["from"] == "agent"]
+        assert said["agent"] == SECOND_AGENT_NAME
+        assert (logged["handoff_agent"], logged["handoff_agent_name"]) == (
+            SECOND_AGENT,
+            SECOND_AGENT_NAME,
+        )
+
+        await inbox.send(type="end", conversation=session_id)
+        await widget.expect(of_type("handoff", state="ended", agent=SECOND_AGENT_NAME))
+        await widget.close()
+        await inbox.close()
+    finally:
+        await agent.close()
 
 
 async def test_asked_in_words_handed_to_an_agent_and_back_the_bot_tracks_an_order(

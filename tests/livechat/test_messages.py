@@ -54,3 +54,13 @@ def test_tracker_transcript_shows_what_the_customer_saw() -> None:
         ("customer", "/deny"),
     ]
     assert messages[3]["agent"] == "sam"
+
+
+def test_agent_messages_show_the_display_name_the_customer_read() -> None:
+    named = {"handoff_agent": "sam", "handoff_agent_name": "Sam from Support"}
+    login_only = {"handoff_agent": "sam"}
+    events = [
+        {"event": "bot", "text": "Hi", "metadata": named, "timestamp": 1},
+        {"event": "bot", "text": "Still here", "metadata": login_only, "timestamp": 2},
+    ]
+    assert [m["agent"] for m in transcript(events)] == ["Sam from Support", "sam"]

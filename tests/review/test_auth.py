@@ -263,6 +263,27 @@ async def test_admin_adds_and_disables_users(
     assert (await browsers().login("newbie", "a long enough password")).status == 401
 
 
+async def test_admin_sets_and_clears_a_display_name(
+    browsers: Callable[[], Browser], database_url: str
+) -> None:
+    admin = browsers()
+    await admin.login("admin")
+    form = {"username": "sam", "role": "agent", "password": "a long enough password"}
+    assert (await admin.submit("/users", {**form, "display_name": "Sam"})).status == 303
+    user_id = await user_id_of(database_url, "sam")
+    page = (await admin.get("/users")).text
+    assert 'name="display_name" form="user-' in page and 'value="Sam"' in page
+    renamed = {"role": "agent", "active": "yes", "display_name": "Sam <from> Support"}
+    assert (await admin.submit(f"/users/{user_id}", renamed)).status == 303
+    assert "Sam &lt;from&gt; Support" in (await admin.get("/users")).text
+    cleared = {"role": "agent", "active": "yes", "display_name": "  "}
+    assert (await admin.submit(f"/users/{user_id}", cleared)).status == 303
+    assert 'value="Sam' not in (await admin.get("/users")).text
+    too_long = {"role": "agent", "active": "yes", "display_name": "x" * 70}
+    reply = await admin.submit(f"/users/{user_id}", too_long)
+    assert reply.status == 400 and "display name" in reply.text
+
+
 async def test_the_last_admin_cannot_demote_themselves(browser: Browser, database_url: str) -> None:
     await browser.login("admin")
     admin_id = await user_id_of(database_url, "admin")

@@ -69,6 +69,27 @@ async def test_users_add_migrates_and_stores_an_argon2_hash(cx_env: dict[str, st
     assert set(await stored_users(cx_env["CX_DATABASE_URL"])) == {"carol"}
 
 
+async def test_users_add_stores_the_display_name_customers_read(cx_env: dict[str, str]) -> None:
+    added = bot_command(
+        ["users", "add", "sam", "--role", "agent", "--display-name", "  Sam  from Support "]
+        + ["--password-stdin"],
+        cx_env,
+        "a very long passphrase\n",
+    )
+    assert added.returncode == 0, added.stderr
+    plain = bot_command(["users", "add", "tom", "--password-stdin"], cx_env, "a long passphrase\n")
+    assert plain.returncode == 0, plain.stderr
+    users = await stored_users(cx_env["CX_DATABASE_URL"])
+    assert users["sam"].display_name == "Sam from Support"
+    assert users["tom"].display_name is None
+    too_long = bot_command(
+        ["users", "add", "ugo", "--display-name", "x" * 65, "--password-stdin"],
+        cx_env,
+        "a very long passphrase\n",
+    )
+    assert too_long.returncode == 2 and "display name" in too_long.stderr
+
+
 def test_serve_refuses_to_start_without_a_secret_key(cx_env: dict[str, str]) -> None:
     refused = bot_command(["review", "serve"], {**cx_env, "REVIEW_SECRET_KEY": ""})
     assert refused.returncode == 2

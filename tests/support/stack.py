@@ -33,7 +33,9 @@ BACKEND_TOKEN = "widget-tests-backend-token"
 PASSWORD = "a long agent password 42"
 AGENT = "ada"
 SECOND_AGENT = "ben"
+SECOND_AGENT_NAME = "Ben from Support"  # his display name; ada has none, so customers read "ada"
 VIEWER = "vic"
+ADMIN = "ann"
 SHOP_ORIGIN = "http://shop.test"
 
 
@@ -63,7 +65,8 @@ def start_review(
     shop_origins: tuple[str, ...] | None = (SHOP_ORIGIN,),
     **env: str,
 ) -> Review:
-    """Migrate a fresh CX database, create an agent, a second agent and a viewer, then serve.
+    """Migrate a fresh CX database, create an agent, a second agent (with a display name), a
+    viewer and an admin, then serve.
 
     The widget may be embedded by the app's own pages and by ``shop_origins`` (``None``: leave
     WIDGET_ALLOWED_ORIGINS unset, i.e. the shipped default).
@@ -91,10 +94,15 @@ def start_review(
         log_dir,
         settings,
     )
-    for user, role in ((AGENT, "agent"), (SECOND_AGENT, "agent"), (VIEWER, "viewer")):
-        _run_cli(
-            server.env, "users", "add", user, "--role", role, "--password-stdin", stdin=PASSWORD
-        )
+    accounts = (
+        (AGENT, "agent", []),
+        (SECOND_AGENT, "agent", ["--display-name", SECOND_AGENT_NAME]),
+        (VIEWER, "viewer", []),
+        (ADMIN, "admin", []),
+    )
+    for user, role, extra in accounts:
+        add = ["users", "add", user, "--role", role, *extra, "--password-stdin"]
+        _run_cli(server.env, *add, stdin=PASSWORD)
     return Review(server.start(), f"http://127.0.0.1:{port}", rasa_url)
 
 
