@@ -100,7 +100,10 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
             f"  {intent:32} +{count} {kind}"
             + (f", {held} held back for evaluation" if held else "")
         )
-    print(f"nlu: exported; {result.skipped_duplicates} duplicates skipped")
+    print(
+        f"nlu: exported; {result.skipped_duplicates} duplicates and "
+        f"{result.skipped_redacted} texts damaged by redaction skipped"
+    )
     return 0
 
 

@@ -183,10 +183,15 @@ def test_annotator_labels_bulk_labels_discovers_and_exports(
     expect(page.get_by_role("button", name="Train a new model")).to_be_enabled()
     expect(page.get_by_role("button", name="Compare with the live model")).to_be_disabled()
     expect(page.get_by_role("button", name="Promote candidate")).to_have_count(0)  # admin only
-    page.get_by_role("button", name="Export labelled messages").click()
+    page.get_by_role("button", name="Show what would be exported").click()
+    rows = page.locator("#nlu-export-rows tr")
+    expect(rows).to_have_count(len(LOYALTY) + 3, timeout=60_000)
+    expect(rows.filter(has_text=LOYALTY[0])).to_contain_text("data/nlu/new_loyalty_points.yml")
+    expect(page.locator("#nlu-export-diff")).to_contain_text("+  - loyalty_points")
+    page.get_by_role("button", name="Export the ticked messages").click()
     expect(page.locator("#nlu-export-list")).to_contain_text(
-        "loyalty_points: +4 examples (new intent, 1 kept for evaluation)", timeout=60_000
+        "loyalty_points: +4 examples (new topic, 1 kept as test questions)", timeout=60_000
     )
     expect(page.locator("#nlu-pending")).to_have_text("0 labelled messages wait for export.")
-    expect(page.get_by_role("button", name="Export labelled messages")).to_be_disabled()
+    expect(page.get_by_role("button", name="Show what would be exported")).to_be_disabled()
     screenshot(page, "nlu_training")

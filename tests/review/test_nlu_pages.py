@@ -534,12 +534,37 @@ async def test_export_writes_into_the_project_copy_only(nlu: Nlu) -> None:
     )
     assert (await annotator.get("/api/nlu/training")).json()["pending_labels"] == 7
 
-    reply = await send(annotator, "/api/nlu/export")
+    # The preview says who labelled what, where it goes, and the exact change to domain.yml.
+    other = await nlu.signed_in("admin")
+    await send(
+        other,
+        "/api/nlu/labels",
+        {"texts": ["Do you ship to Iceland?"], "intent": "delivery_options"},
+    )
+    reply = await send(annotator, "/api/nlu/export/preview")
+    assert reply.status == 200, reply.text
+    preview = reply.json()
+    by_text = {example["text"]: example for example in preview["examples"]}
+    assert by_text["my parcel is late"]["goes_to"] == "data/nlu/from_logs.yml"
+    assert by_text["Do you ship to Iceland?"]["labelled_by"] == "admin"
+    assert {by_text[text]["labelled_by"] for text in LOYALTY} == {"annotator"}
+    assert [line for line in preview["domain_diff"].splitlines() if line.startswith("+ ")] == [
+        "+  - loyalty_points",
+        "+  utter_loyalty_points:",
+        f"+    - text: {json.dumps(ANSWER)}",
+    ]
+    assert "data/rules/new_loyalty_points.yml" in preview["new_files"]
+    assert not (nlu.settings.project_dir / "data" / "nlu" / "new_loyalty_points.yml").exists()
+
+    assert (await send(annotator, "/api/nlu/export")).status == 400  # a selection is needed
+    mine = [e["id"] for e in preview["examples"] if e["labelled_by"] == "annotator"]
+    reply = await send(annotator, "/api/nlu/export", {"ids": mine})
     assert reply.status == 200, reply.text
     assert reply.json() == {
         "added": {"loyalty_points": 5, "track_order": 1},
         "held_back": {"loyalty_points": 1},
         "skipped_duplicates": 0,
+        "skipped_redacted": 0,
         "new_intents": ["loyalty_points"],
     }
     project = nlu.settings.project_dir
@@ -549,7 +574,7 @@ async def test_export_writes_into_the_project_copy_only(nlu: Nlu) -> None:
     assert "loyalty_points" not in (PROJECT_ROOT / "domain.yml").read_text()
 
     after = (await annotator.get("/api/nlu/training")).json()
-    assert after["pending_labels"] == 0
+    assert after["pending_labels"] == 1  # the admin's label waits for the admin
     assert (await inbox(annotator, "done"))[LOYALTY[0]]["status"] == "exported"
     # Exported messages are training data now: relabelling them is refused.
     reply = await send(annotator, "/api/nlu/labels", {"texts": [LOYALTY[0]], "intent": "greet"})

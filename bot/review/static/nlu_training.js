@@ -120,7 +120,9 @@
     byId("nlu-pending").textContent =
       pending === 1 ? "1 labelled message waits for export." : pending + " labelled messages wait for export.";
     // Nothing to export until something is labelled; not while a training reads the data.
-    byId("nlu-export").disabled = pending === 0 || (busy && status.job.kind === "train");
+    const exportBlocked = pending === 0 || (busy && status.job.kind === "train");
+    byId("nlu-preview").disabled = exportBlocked;
+    byId("nlu-export").disabled = exportBlocked;
     byId("nlu-train").disabled = busy;
     byId("nlu-compare").disabled = busy || !status.candidate || !status.live_model;
     const progress = byId("nlu-progress");
@@ -151,6 +153,36 @@
     }
   }
 
+  function showPreview(preview) {
+    const rows = byId("nlu-export-rows");
+    rows.replaceChildren();
+    preview.examples.forEach(function (example) {
+      const line = api.element("tr");
+      const cell = api.element("td");
+      const box = api.element("input");
+      box.type = "checkbox";
+      box.value = example.id;
+      box.checked = example.labelled_by === root.dataset.user;
+      box.setAttribute("aria-label", "export: " + example.text);
+      cell.appendChild(box);
+      line.appendChild(cell);
+      line.appendChild(api.element("td", example.text));
+      line.appendChild(api.element("td", example.intent));
+      line.appendChild(api.element("td", example.labelled_by + ", " + example.labelled_at));
+      line.appendChild(api.element("td", example.goes_to || "not exported: " + example.skipped));
+      rows.appendChild(line);
+    });
+    byId("nlu-export-diff").textContent = preview.domain_diff;
+    byId("nlu-export-diff").hidden = byId("nlu-diff-title").hidden = !preview.domain_diff;
+    byId("nlu-export-preview").hidden = false;
+  }
+
+  function ticked() {
+    return Array.from(byId("nlu-export-rows").querySelectorAll("input:checked")).map(
+      (box) => Number(box.value)
+    );
+  }
+
   function showExport(result) {
     const list = byId("nlu-export-list");
     list.replaceChildren();
@@ -159,19 +191,29 @@
       .forEach(function (intent) {
         let text = intent + ": +" + result.added[intent] + " examples";
         if (result.new_intents.includes(intent)) {
-          text += " (new intent, " + (result.held_back[intent] || 0) + " kept for evaluation)";
+          text += " (new topic, " + (result.held_back[intent] || 0) + " kept as test questions)";
         }
         list.appendChild(api.element("li", text));
       });
     const written = Object.values(result.added).reduce((sum, count) => sum + count, 0);
     byId("nlu-export-summary").textContent =
-      "Exported " + written + " examples; " + result.skipped_duplicates + " duplicates skipped.";
+      "Exported " + written + " examples; " + result.skipped_duplicates +
+      " already known, " + result.skipped_redacted + " left out because hiding personal data damaged them.";
     byId("nlu-export-result").hidden = false;
+    byId("nlu-export-preview").hidden = true;
   }
 
   const actions = {
+    "nlu-preview": async function () {
+      showPreview(await api.post("/api/nlu/export/preview", {}));
+    },
     "nlu-export": async function () {
-      showExport(await api.post("/api/nlu/export", {}));
+      const ids = ticked();
+      if (ids.length === 0) {
+        api.say("Tick the messages to export first.", true);
+        return;
+      }
+      showExport(await api.post("/api/nlu/export", { ids: ids }));
       api.say("Exported. Train a candidate to use the new data.");
     },
     "nlu-train": async function () {
