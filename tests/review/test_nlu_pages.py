@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from bot.cxlog.models import Turn
 from bot.review.nlu.setup import setup_nlu
 from bot.settings import Settings
 from bot.training.commands import decision_file, job_file
-from bot.training.evaluate import ModelEvaluation, intent_report
+from bot.training.evaluate import ModelEvaluation
 from bot.training.gate import compare
 from bot.training.models import NluAnnotation, NluNewIntent
 from tests.review.harness import (
@@ -596,22 +597,25 @@ def fake_model(path: Path, content: str, fingerprint: str) -> Path:
 def write_decision(settings: Settings, candidate: Path, regress: bool) -> None:
     """The decision ``nlu compare`` writes, from scores the gate library computes."""
     gold = ["greet", "greet", "track_order", "track_order"]
-    current = ModelEvaluation(intent_report(gold, gold), frozenset({"greet", "track_order"}))
+    examples = [
+        ("hi", "greet"),
+        ("hello", "greet"),
+        ("where is it", "track_order"),
+        ("eta?", "track_order"),
+    ]
+    known = frozenset({"greet", "track_order"})
+    current = ModelEvaluation.of(gold, gold, known)
     worse = ["greet", "track_order", "track_order", "track_order"] if regress else gold
-    challenger = ModelEvaluation(intent_report(gold, worse), frozenset({"greet", "track_order"}))
-    decision = compare(current, challenger, settings.nlu_gate_margin)
+    challenger = ModelEvaluation.of(gold, worse, known)
+    decision = compare(current, challenger, settings.nlu_gate_margin, examples)
     path = decision_file(settings, candidate)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps(
             {
                 "candidate": str(candidate),
-                "promote": decision.promote,
-                "summary": decision.summary(),
-                "margin": decision.margin,
-                "deltas": decision.deltas,
-                "regressions": decision.regressions,
-                "new_intents": decision.new_intents,
+                **decision.as_dict(),
+                "test_questions": {"held_out": 4, "live": 0},
                 "current": current.report.as_dict(),
                 "candidate_report": challenger.report.as_dict(),
             }
@@ -637,12 +641,20 @@ async def test_promotion_needs_admin_a_passed_gate_and_rolls_back(nlu: Nlu) -> N
     assert status["candidate"] == candidate.name and status["can_promote"] is False
     comparison = status["comparison"]
     assert comparison["promote"] is False
-    assert comparison["summary"].startswith("not ready: it recognises greet (-33 points), track")
+    assert comparison["summary"] == (
+        "not ready: it picks the greet answer (-50 points) right less often, "
+        "more than the allowed 2 points"
+    )
     assert comparison["rows"][0] == {
-        "intent": "greet", "current_f1": 1.0, "candidate_f1": 0.6667, "delta": -0.3333,
-        "support": 2, "current_right": 1.0, "candidate_right": 0.5, "regression": True,
-        "new": False,
+        "intent": "greet", "topic": "the greet answer", "support": 2, "current_right": 1.0,
+        "candidate_right": 0.5, "delta": -0.5, "regression": True, "new": False,
+        "neighbour": False,
     }  # fmt: skip
+    assert [change["words"] for change in comparison["changes"]] == [
+        "1 question that got the greet answer now gets the track order answer (wrong now)"
+    ]
+    assert comparison["changes"][0]["examples"] == ["hello"]
+    assert "f1" not in json.dumps(comparison).lower()
     assert (comparison["current_accuracy"], comparison["candidate_accuracy"]) == (1.0, 0.75)
     assert (await send(admin, "/api/nlu/promotions")).status == 409
     assert nlu.rasa.loaded == []
@@ -770,18 +782,22 @@ async def test_train_compare_and_promote_a_tiny_candidate(nlu: Nlu) -> None:
         "/api/nlu/intents",
         {"name": "loyalty_points", "answer": ANSWER, "texts": LOYALTY},
     )
-    assert (await send(annotator, "/api/nlu/export")).status == 200
+    preview = (await send(annotator, "/api/nlu/export/preview")).json()
+    ids = [example["id"] for example in preview["examples"]]
+    assert (await send(annotator, "/api/nlu/export", {"ids": ids})).status == 200
 
     reply = await send(annotator, "/api/nlu/candidates", {"epochs": 1})
     assert reply.status == 202, reply.text
-    assert (await send(annotator, "/api/nlu/export")).status == 409  # not while training
+    assert (await send(annotator, "/api/nlu/export", {"ids": ids})).status == 409  # training
     seen_progress = set()
     while (status := (await annotator.get("/api/nlu/training")).json())["job"]["running"]:
         seen_progress.add(status["training"]["stage"])
         await asyncio.sleep(0.5)
     assert status["job"]["error"] == "" and status["training"]["status"] == "succeeded", status
     assert status["training"]["percent"] == 100
-    assert len(seen_progress - {"starting", ""}) >= 1  # component stages showed up while running
+    assert len(seen_progress - {"starting", ""}) >= 1  # stages showed up while running
+    # in words a CX person reads, never Rasa's component names or epochs
+    assert not any(re.search(r"[A-Z][a-z]+[A-Z]|epoch", stage) for stage in seen_progress)
     candidate = nlu.settings.models_dir / "candidates" / status["candidate"]
     assert candidate.exists() and status["training"]["model"] == candidate.name
 
