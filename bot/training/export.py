@@ -104,13 +104,13 @@ def redaction_problem(text: str, entities: list[dict]) -> str:
     return ""
 
 
-def _read_messages(path: Path) -> list:
+def read_messages(path: Path) -> list:
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
     return list(RasaYAMLReader().read(str(path)).training_examples) if path.exists() else []
 
 
-def _write_messages(path: Path, messages: list) -> None:
+def write_messages(path: Path, messages: list) -> None:
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -134,7 +134,7 @@ def known_examples(project_root: Path) -> set[str]:
         *(project_root / "data" / "nlu").glob("*.yml"),
         *(project_root / "evaluation").rglob("*.yml"),
     ]
-    return {text_key(message.get("text")) for path in paths for message in _read_messages(path)}
+    return {text_key(message.get("text")) for path in paths for message in read_messages(path)}
 
 
 def domain_intents(domain: dict) -> set[str]:
@@ -239,7 +239,7 @@ async def export(
             result.skipped_redacted += 1
     for relative, messages in sorted(by_file.items()):
         path = project_root / relative
-        _write_messages(path, _read_messages(path) + messages)
+        write_messages(path, read_messages(path) + messages)
     for relative, text in plan.rules.items():
         (project_root / relative).parent.mkdir(parents=True, exist_ok=True)
         (project_root / relative).write_text(text)

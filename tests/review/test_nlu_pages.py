@@ -696,6 +696,60 @@ async def test_promotion_needs_admin_a_passed_gate_and_rolls_back(nlu: Nlu) -> N
     assert live_state["previous"]["model"] == candidate.name
 
 
+async def test_after_a_rollback_the_learned_intent_can_be_removed(nlu: Nlu) -> None:
+    """Live state says what promote and rollback change; a rollback is offered once, and then
+    the rolled-back intent's data can leave the project (back to the exact domain.yml)."""
+    project, models = nlu.settings.project_dir, nlu.settings.models_dir
+    domain_before = (project / "domain.yml").read_text()
+    annotator, admin = await nlu.signed_in("annotator"), await nlu.signed_in("admin")
+    await send(
+        annotator,
+        "/api/nlu/intents",
+        {"name": "loyalty_points", "answer": ANSWER, "texts": LOYALTY},
+    )
+    preview = (await send(annotator, "/api/nlu/export/preview")).json()
+    ids = [example["id"] for example in preview["examples"]]
+    assert (await send(annotator, "/api/nlu/export", {"ids": ids})).status == 200
+    fake_model(models / "assistant.tar.gz", "old model", "fp-old")
+    candidate = fake_model(
+        models / "candidates" / "candidate-20260504T090000.tar.gz", "new", "fp-new"
+    )
+    write_decision(nlu.settings, candidate, regress=False)
+    decision = decision_file(nlu.settings, candidate)
+    decision.write_text(
+        decision.read_text().replace('"new_intents": []', '"new_intents": ["loyalty_points"]')
+    )
+
+    assert (await send(admin, "/api/nlu/promotions")).status == 200
+    status = (await admin.get("/api/nlu/training")).json()
+    assert status["comparison"]["current"] is True  # no "compare again" for the model just promoted
+    assert status["rollback_forgets"] == ["loyalty_points"] and status["rollback_available"]
+
+    assert (await send(admin, "/api/nlu/rollbacks")).status == 200
+    status = (await admin.get("/api/nlu/training")).json()
+    assert (
+        status["live"]["current"]["how"] == "rolled back"
+        and status["live"]["current"]["by"] == "admin"
+    )
+    assert status["rollback_available"] is False
+    assert status["rolled_back_data"] == [{"intent": "loyalty_points", "examples": len(LOYALTY)}]
+    reply = await send(admin, "/api/nlu/rollbacks")
+    assert reply.status == 409 and "already rolled back" in reply.json()["error"]
+
+    body = {"intent": "loyalty_points", "keep": False}
+    assert (await send(annotator, "/api/nlu/rollbacks/data", body)).status == 403
+    assert (await send(admin, "/api/nlu/rollbacks/data", {**body, "keep": "no"})).status == 400
+    reply = await send(admin, "/api/nlu/rollbacks/data", body)
+    assert reply.status == 200, reply.text
+    assert reply.json()["reopened"] == len(LOYALTY)
+    assert "domain.yml" in reply.json()["changed"]
+    assert (project / "domain.yml").read_text() == domain_before
+    assert not (project / "data" / "nlu" / "new_loyalty_points.yml").exists()
+    status = (await admin.get("/api/nlu/training")).json()
+    assert status["rolled_back_data"] == [] and status["pending_labels"] == len(LOYALTY)
+    assert (await send(admin, "/api/nlu/rollbacks/data", body)).status == 409  # decided
+
+
 async def test_a_rasa_that_refuses_the_model_leaves_the_live_model(nlu: Nlu) -> None:
     models = nlu.settings.models_dir
     live = fake_model(models / "assistant.tar.gz", "old model", "fp-old")

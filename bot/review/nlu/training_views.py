@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cxlog.database import create_engine, session_factory
 from bot.review.nlu.jobs import Busy
+from bot.review.nlu.live_views import learned_by, rolled_back_data
 from bot.review.nlu.models import (
     child_environment,
     comparison,
@@ -72,6 +73,8 @@ async def training_status(request: web.Request) -> dict[str, Any]:
     candidate = find_candidate(settings, None)
     compared = comparison(settings, candidate) if candidate else None
     store = model_store(settings)
+    record = store.live() if store.current.exists() else {}
+    rolled_back = record.get("current", {}).get("how") == "rolled back"
     admin = signed_in(request).may(Role.ADMIN)
     live = candidate is not None and is_live(settings, candidate)
     if compared is not None:
@@ -86,8 +89,11 @@ async def training_status(request: web.Request) -> dict[str, Any]:
         "comparison": compared,
         "pending_labels": await _pending_labels(request),
         "live_model": store.current.exists(),
-        "live": store.live() if store.current.exists() else {},
-        "rollback_available": store.previous.exists(),
+        "live": record,
+        # A rollback is undone by promoting again, not by a second rollback.
+        "rollback_available": store.previous.exists() and not rolled_back,
+        "rollback_forgets": [] if rolled_back else learned_by(settings, record.get("current")),
+        "rolled_back_data": await rolled_back_data(request, record),
         "may_promote": admin,
         "can_promote": bool(
             admin and idle and compared and compared["promote"] and compared["current"] and not live
@@ -306,12 +312,14 @@ async def promote_api(request: web.Request) -> web.Response:
 @routes.post("/api/nlu/rollbacks")
 @requires(Role.ADMIN)
 async def rollback_api(request: web.Request) -> web.Response:
-    """Reload the model the last promotion replaced (a second rollback undoes the first)."""
+    """Reload the model the last promotion replaced; once: promoting again undoes it."""
     await read_json(request)
     settings, nlu = _settings(request), nlu_state(request)
     _refuse_while_busy(request)
     async with nlu.model_lock:
         store = model_store(settings)
+        if store.live().get("current", {}).get("how") == "rolled back":
+            raise web.HTTPConflict(text="already rolled back: promote a model to change it again")
         ids = await _swap(
             rollback(
                 store, settings.rasa_nodes, settings.rasa_auth_token,
