@@ -298,7 +298,7 @@ def test_admin_promotes_rolls_back_and_removes_the_intent(
     expect(live).to_contain_text("candidate-20260504T090000.tar.gz")
     expect(live).to_contain_text("promoted by admin")
     assert "it answers a new topic: loyalty_points" in dialogs[0]
-    assert "1 test questions get a different answer" in dialogs[0]
+    assert "1 test question gets a different answer" in dialogs[0]
     expect(page.locator("#nlu-gate")).not_to_contain_text("compare again")
     expect(page.get_by_role("button", name="Promote candidate")).to_be_disabled()
 

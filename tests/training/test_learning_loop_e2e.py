@@ -4,8 +4,10 @@ Customers ask about gift cards, which the assistant was never taught. Their mess
 CX log through Rasa's event broker; an annotator labels them in the inbox as a new intent with an
 answer; export writes them into (a copy of) the project; a candidate is trained, gated and
 hot-swapped into the running Rasa server, which then answers gift-card questions while an
-ongoing conversation carries on. A second candidate that would blur an existing intent is
-refused by the gate, and a rollback restores the previous model.
+ongoing conversation carries on. The gate judges every topic, FAQ answers included: gift cards
+sit next to the gift-wrap answer, but their examples are about balances, so no topic loses a
+test question. A second candidate that would blur an existing intent is refused by the gate, a
+rollback restores the previous model, and removing the learned intents restores domain.yml.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.training.commands import evaluate_candidate, gate_passed
 from bot.training.export import export
 from bot.training.inbox import create_intent, inbox_items, label, mark_turn
 from bot.training.promote import ModelStore, promote, rollback
+from bot.training.unlearn import remove_learned_intent
 from tests.support.processes import (
     RASA_AUTH_TOKEN,
     ServerProcess,
@@ -182,8 +185,11 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     asyncio.run(
         cx(loop["cx_url"], lambda s: annotate(s, GIFT_CARD_QUESTIONS, "gift_card_balance", ANSWER))
     )
+    domain_before = (settings.project_dir / "domain.yml").read_text()
     result = asyncio.run(cx(loop["cx_url"], lambda s: export(s, settings.project_dir)))
     assert result.new_intents == ["gift_card_balance"]
+    added = (settings.project_dir / "domain.yml").read_text().splitlines()
+    assert len(added) == len(domain_before.splitlines()) + 3  # the intent and its answer only
 
     for text in LIVE_GIFT_CARD_QUESTIONS:
         say(rasa, f"gift-{uuid.uuid4().hex[:8]}", text)
@@ -249,3 +255,7 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     asyncio.run(rollback(store, settings.rasa_nodes, RASA_AUTH_TOKEN))
     assert requests.get(api_url(rasa, "/status"), timeout=10).json()["model_id"] == old_id
     assert parse(rasa, "hi, how much is left on my gift card?") != "gift_card_balance"
+    # The reviewer removes both intents' data: the project's domain.yml is the original again.
+    for intent in ("gift_card_balance", "parcel_whereabouts"):
+        assert "domain.yml" in remove_learned_intent(settings.project_dir, intent)
+    assert (settings.project_dir / "domain.yml").read_text() == domain_before

@@ -283,7 +283,8 @@
       const question =
         "Make " + latest.candidate + " the live model? Customers get its answers from now on" +
         (added.length ? "; it answers a new topic: " + topics(added) : "") +
-        "; " + moved + " test questions get a different answer" +
+        "; " + moved + (moved === 1 ? " test question gets" : " test questions get") +
+        " a different answer" +
         (live ? "; " + live.model + " is kept so you can roll back." : ".");
       if (!window.confirm(question)) {
         return;
