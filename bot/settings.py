@@ -188,7 +188,10 @@ class Settings:
     )
     rasa_max_body_bytes: int = shared.max_body_bytes()
     nlu_gate_margin: float = setting(
-        "NLU_GATE_MARGIN", 0.02, parse=number(), help="F1 a known intent may lose"
+        "NLU_GATE_MARGIN",
+        0.02,
+        parse=number(),
+        help="share of its test questions a known topic may lose",
     )
     # NLU inbox surfacing (bot/training/surfacing.py): a message is novel when its similarity to
     # the closest examples of its intent is under that intent's percentile of its own examples';

@@ -15,11 +15,12 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.settings import Settings
 from bot.training.candidate import latest_candidate, train_candidate
 from bot.training.discovery import discover
-from bot.training.evaluate import evaluate_model, load_examples
+from bot.training.evaluate import evaluate_model
 from bot.training.export import export
 from bot.training.gate import GateDecision, compare
 from bot.training.inbox import InboxItem, inbox_items
 from bot.training.promote import ModelStore, promote, rollback
+from bot.training.questions import holdout_examples, live_examples
 from bot.training.surfacing import load_surfacing
 
 COMMAND_LINE = "the command line"  # who promoted or rolled back, when not a review-app user
@@ -35,14 +36,6 @@ def job_file(settings: Settings) -> Path:
 
 def decision_file(settings: Settings, candidate: Path) -> Path:
     return training_dir(settings) / f"decision-{candidate.name.removesuffix('.tar.gz')}.json"
-
-
-def holdout_examples(project_dir: Path) -> list[tuple[str, str]]:
-    """The fixed evaluation set: the project's holdout plus held-back examples of new intents."""
-    examples = load_examples(project_dir / "evaluation" / "nlu_holdout.yml")
-    for path in sorted((project_dir / "evaluation" / "new_intents").glob("*.yml")):
-        examples += load_examples(path)
-    return examples
 
 
 def _store(settings: Settings) -> ModelStore:
@@ -100,7 +93,10 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
             f"  {intent:32} +{count} {kind}"
             + (f", {held} held back for evaluation" if held else "")
         )
-    print(f"nlu: exported; {result.skipped_duplicates} duplicates skipped")
+    print(
+        f"nlu: exported; {result.skipped_duplicates} duplicates and "
+        f"{result.skipped_redacted} texts damaged by redaction skipped"
+    )
     return 0
 
 
@@ -114,28 +110,22 @@ def run_train_candidate(settings: Settings, args: argparse.Namespace) -> int:
 
 def evaluate_candidate(settings: Settings, candidate: Path, margin: float) -> GateDecision:
     """Score live and candidate models on the same examples; store and return the decision."""
-    examples = holdout_examples(settings.project_dir)
+    held_out = holdout_examples(settings.project_dir)
+    live = asyncio.run(_with_cx_session(settings, lambda s: live_examples(s, settings.project_dir)))
+    examples = held_out + live
     current = asyncio.run(evaluate_model(_store(settings).current, examples))
     challenger = asyncio.run(evaluate_model(candidate, examples))
-    decision = compare(current, challenger, margin)
+    decision = compare(current, challenger, margin, examples)
     path = decision_file(settings, candidate)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {
-                "candidate": str(candidate),
-                "promote": decision.promote,
-                "summary": decision.summary(),
-                "margin": margin,
-                "deltas": decision.deltas,
-                "regressions": decision.regressions,
-                "new_intents": decision.new_intents,
-                "current": current.report.as_dict(),
-                "candidate_report": challenger.report.as_dict(),
-            },
-            indent=2,
-        )
-    )
+    record = {
+        "candidate": str(candidate),
+        **decision.as_dict(),
+        "test_questions": {"held_out": len(held_out), "live": len(live)},
+        "current": current.report.as_dict(),
+        "candidate_report": challenger.report.as_dict(),
+    }
+    path.write_text(json.dumps(record, indent=2))
     return decision
 
 
@@ -143,9 +133,11 @@ def run_compare(settings: Settings, args: argparse.Namespace) -> int:
     candidate = _candidate(settings, args.candidate)
     margin = settings.nlu_gate_margin if args.margin is None else args.margin
     decision = evaluate_candidate(settings, candidate, margin)
-    for intent, delta in sorted(decision.deltas.items(), key=lambda item: item[1]):
-        marker = "  REGRESSION" if intent in decision.regressions else ""
-        print(f"  {intent:32} {delta:+.3f}{marker}")
+    for label, delta in sorted(decision.deltas.items(), key=lambda item: item[1]):
+        marker = "  GOT WORSE" if label in decision.regressions else ""
+        print(f"  {label:32} {delta * 100:+4.0f} points picked right{marker}")
+    for change in decision.changes:
+        print(f"  {change.words()}")
     print(f"nlu: {decision.summary()}")
     return 0 if decision.promote else 1
 
@@ -191,7 +183,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     train.set_defaults(nlu_handler=run_train_candidate)
     check = nlu.add_parser("compare", help="gate a candidate against the live model")
     check.add_argument("candidate", nargs="?", help="candidate file (default: newest)")
-    check.add_argument("--margin", type=float, default=None, help="allowed F1 drop per intent")
+    check.add_argument(
+        "--margin",
+        type=float,
+        default=None,
+        help="allowed drop (0-1) in a topic picked right",
+    )
     check.set_defaults(nlu_handler=run_compare)
     go = nlu.add_parser("promote", help="hot-swap a gated candidate into the running Rasa")
     go.add_argument("candidate", nargs="?", help="candidate file (default: newest)")

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.training.evaluate import IntentReport, IntentScore, intent_report
+from bot.training.evaluate import (
+    IntentReport,
+    IntentScore,
+    intent_report,
+    label_of,
+    predicted_label,
+)
 
 if TYPE_CHECKING:
     from rasa.shared.nlu.training_data.message import Message
@@ -50,10 +56,6 @@ class SplitEvaluation:
     test_examples: int
     train_seconds: float  # wall clock
     train_cpu_seconds: float  # all threads; steadier than wall clock on a busy machine
-
-
-def label_of(message: Message) -> str:
-    return message.get("intent_response_key") or message.get("intent")
 
 
 def _entity_spans(entities: list[dict] | None) -> frozenset[tuple[str, int, int]]:
@@ -113,17 +115,6 @@ async def _parse_all(model: Path, texts: list[str]) -> list[dict]:
 
     agent = Agent.load(str(model))
     return [await agent.parse_message(text) for text in texts]
-
-
-def predicted_label(parse: dict) -> str:
-    """The intent, refined to ``faq/<name>`` when a ResponseSelector answered it."""
-    intent = parse["intent"]["name"]
-    selectors = parse.get("response_selector", {})
-    if intent not in selectors.get("all_retrieval_intents", []):
-        return intent
-    # keyed by the selector's `retrieval_intent`, or "default" when it serves all of them
-    selected = selectors.get(intent) or selectors["default"]
-    return selected["response"]["intent_response_key"]
 
 
 def entity_scores(gold: list[Example], parses: list[dict]) -> dict[str, IntentScore]:

@@ -66,14 +66,25 @@ class ModelStore:
             }  # fmt: skip
         return record
 
+    def _write_history(self, record: dict) -> None:
+        temp = self.history.with_name(self.history.name + ".tmp")
+        temp.write_text(json.dumps(record, indent=2))
+        temp.replace(self.history)
+
     def record(self, model: str, by: str, how: str, previous: dict | None) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         record = {"current": {"model": model, "since": now, "by": by, "how": how}}
         if previous:
             record["previous"] = previous
-        temp = self.history.with_name(self.history.name + ".tmp")
-        temp.write_text(json.dumps(record, indent=2))
-        temp.replace(self.history)
+        self._write_history(record)
+
+    def decide_data(self, intent: str, kept: bool, by: str) -> None:
+        """After a rollback: whether the rolled-back intent's examples stay in the project. Kept
+        until the next promotion or rollback rewrites the record."""
+        record = self.live()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        record.setdefault("data_decisions", {})[intent] = {"kept": kept, "by": by, "at": now}
+        self._write_history(record)
 
     def swap_back(self) -> None:
         if not self.previous.exists():

@@ -1,21 +1,30 @@
 """The NLU pages in Debian's Chromium, served by ``python -m bot review serve`` as in production.
 
 An annotator marks an entity with the keyboard and labels a message, bulk-labels two more, turns
-a discovered cluster into a new intent, and exports on the training page; all against a private
-CX database and a copy of the Rasa project (the repository's data is never touched).
+a discovered cluster into a new intent, and exports on the training page; an admin promotes a
+candidate, rolls it back and removes its intent's data, confirming each step; all against a
+private CX database, a copy of the Rasa project (the repository's data is never touched) and a
+stand-in for Rasa's model API.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from bot.training.domain_edit import add_intent
+from bot.training.evaluate import ModelEvaluation
+from bot.training.export import rule_text
+from bot.training.gate import compare
 from tests.review.harness import (
     PASSWORD,
     SECRET_KEY,
@@ -64,8 +73,7 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def review_url(tmp_path: Path) -> Iterator[str]:
+def serve(tmp_path: Path, extra_env: dict[str, str]) -> ServerProcess:
     database = in_worker_thread(build_template, tmp_path / "cx.db")
     in_worker_thread(asyncio.run, write_chats(sqlite_url(database), logged_chats()))
     port = free_port()
@@ -74,18 +82,25 @@ def review_url(tmp_path: Path) -> Iterator[str]:
         "CX_DATABASE_URL": sqlite_url(database),
         "REVIEW_SECRET_KEY": SECRET_KEY,
         "WIDGET_TOKEN_SECRET": "nlu-browser-test-token-secret",
-        "BOT_PROJECT_DIR": str(copy_project(tmp_path / "project")),
+        "BOT_PROJECT_DIR": str(tmp_path / "project"),
         "BOT_MODELS_DIR": str(tmp_path / "models"),
         "BOT_VAR_DIR": str(tmp_path / "var"),
+        **extra_env,
     }
-    server = ServerProcess(
+    return ServerProcess(
         "review-nlu",
         [str(VENV_BIN / "python"), "-m", "bot", "review", "serve"],
         f"http://127.0.0.1:{port}/healthz",
         tmp_path / "logs",
         env,
     ).start()
-    yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def review_url(tmp_path: Path) -> Iterator[str]:
+    copy_project(tmp_path / "project")
+    server = serve(tmp_path, {})
+    yield server.health_url.removesuffix("/healthz")
     server.stop()
 
 
@@ -183,10 +198,120 @@ def test_annotator_labels_bulk_labels_discovers_and_exports(
     expect(page.get_by_role("button", name="Train a new model")).to_be_enabled()
     expect(page.get_by_role("button", name="Compare with the live model")).to_be_disabled()
     expect(page.get_by_role("button", name="Promote candidate")).to_have_count(0)  # admin only
-    page.get_by_role("button", name="Export labelled messages").click()
+    page.get_by_role("button", name="Show what would be exported").click()
+    rows = page.locator("#nlu-export-rows tr")
+    expect(rows).to_have_count(len(LOYALTY) + 3, timeout=60_000)
+    expect(rows.filter(has_text=LOYALTY[0])).to_contain_text("data/nlu/new_loyalty_points.yml")
+    expect(page.locator("#nlu-export-diff")).to_contain_text("+  - loyalty_points")
+    page.get_by_role("button", name="Export the ticked messages").click()
     expect(page.locator("#nlu-export-list")).to_contain_text(
-        "loyalty_points: +4 examples (new intent, 1 kept for evaluation)", timeout=60_000
+        "loyalty_points: +4 examples (new topic, 1 kept as test questions)", timeout=60_000
     )
     expect(page.locator("#nlu-pending")).to_have_text("0 labelled messages wait for export.")
-    expect(page.get_by_role("button", name="Export labelled messages")).to_be_disabled()
+    expect(page.get_by_role("button", name="Show what would be exported")).to_be_disabled()
     screenshot(page, "nlu_training")
+
+
+class FakeRasaModelApi(BaseHTTPRequestHandler):
+    """``PUT /model`` and ``GET /status``, as promotion calls them."""
+
+    loaded = 0
+
+    def do_PUT(self) -> None:  # noqa: N802 (http.server's naming)
+        self.rfile.read(int(self.headers["Content-Length"]))
+        FakeRasaModelApi.loaded += 1
+        self.send_response(204)
+        self.end_headers()
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = json.dumps({"model_id": f"model-{FakeRasaModelApi.loaded}"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def promotable(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A live model and a candidate that passed the gate with the new intent loyalty_points
+    (exported into the project copy), and the review app promoting into a stand-in Rasa."""
+    project = copy_project(tmp_path / "project")
+    domain = project / "domain.yml"
+    domain.write_text(add_intent(domain.read_text(), "loyalty_points", "See Account > Rewards."))
+    (project / "data" / "rules" / "new_loyalty_points.yml").write_text(rule_text("loyalty_points"))
+    models = tmp_path / "models"
+    for path, content in (
+        (models / "assistant.tar.gz", "old"),
+        (models / "candidates" / "candidate-20260504T090000.tar.gz", "new"),
+    ):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        path.with_name(path.name.removesuffix(".tar.gz") + ".fingerprint").write_text(content)
+    # five greetings: the topic the new intent takes from needs enough test questions
+    examples = [*((f"hello {n}", "greet") for n in range(5)), (LOYALTY[0], "loyalty_points")]
+    gold = [label for _, label in examples]
+    known = frozenset({"greet"})
+    current = ModelEvaluation.of(gold, ["greet"] * 6, known)
+    candidate = ModelEvaluation.of(gold, gold, known | {"loyalty_points"})
+    decision = compare(current, candidate, 0.02, examples)
+    record = {
+        "candidate": "candidate-20260504T090000.tar.gz", **decision.as_dict(),
+        "test_questions": {"held_out": 6, "live": 0},
+        "current": current.report.as_dict(), "candidate_report": candidate.report.as_dict(),
+    }  # fmt: skip
+    training = tmp_path / "var" / "training"
+    training.mkdir(parents=True)
+    (training / "decision-candidate-20260504T090000.json").write_text(json.dumps(record))
+    rasa = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasaModelApi)
+    threading.Thread(target=rasa.serve_forever, daemon=True).start()
+    env = {"RASA_NODE_URLS": f"http://127.0.0.1:{rasa.server_port}", "RASA_AUTH_TOKEN": "t"}
+    server = serve(tmp_path, env)
+    yield server.health_url.removesuffix("/healthz"), project
+    server.stop()
+    rasa.shutdown()
+
+
+def test_admin_promotes_rolls_back_and_removes_the_intent(
+    page: Page, promotable: tuple[str, Path]
+) -> None:
+    review_url, project = promotable
+    dialogs: list[str] = []
+
+    def accept(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    sign_in(page, review_url, "admin", "/nlu/training")
+    live = page.locator("#nlu-live")
+    expect(live).to_contain_text("Live model: assistant.tar.gz")
+    expect(live).to_contain_text("installed outside the review app")
+    expect(page.locator("#nlu-changes-list")).to_contain_text(
+        "1 question that got the greet answer now gets the loyalty points answer (right now)"
+    )
+
+    page.get_by_role("button", name="Promote candidate").click()
+    expect(live).to_contain_text("candidate-20260504T090000.tar.gz")
+    expect(live).to_contain_text("promoted by admin")
+    assert "it answers a new topic: loyalty_points" in dialogs[0]
+    assert "1 test question gets a different answer" in dialogs[0]
+    expect(page.locator("#nlu-gate")).not_to_contain_text("compare again")
+    expect(page.get_by_role("button", name="Promote candidate")).to_be_disabled()
+
+    page.get_by_role("button", name="Roll back to the previous model").click()
+    expect(live).to_contain_text("Live model: assistant.tar.gz")
+    expect(live).to_contain_text("rolled back by admin")
+    assert "questions about loyalty_points are no longer recognised" in dialogs[1]
+    expect(page.get_by_role("button", name="Roll back to the previous model")).to_be_disabled()
+    offer = page.locator("#nlu-rolled-back")
+    expect(offer).to_contain_text("loyalty_points (0 exported examples) is still in the training")
+
+    offer.get_by_role("button", name="Remove it").click()
+    expect(page.locator("#nlu-status")).to_contain_text("loyalty_points removed")
+    expect(offer).to_be_hidden()
+    assert "loyalty_points" not in (project / "domain.yml").read_text()
+    assert len(dialogs) == 3

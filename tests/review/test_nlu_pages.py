@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from bot.cxlog.models import Turn
 from bot.review.nlu.setup import setup_nlu
 from bot.settings import Settings
 from bot.training.commands import decision_file, job_file
-from bot.training.evaluate import ModelEvaluation, intent_report
+from bot.training.evaluate import ModelEvaluation
 from bot.training.gate import compare
 from bot.training.models import NluAnnotation, NluNewIntent
 from tests.review.harness import (
@@ -534,12 +535,37 @@ async def test_export_writes_into_the_project_copy_only(nlu: Nlu) -> None:
     )
     assert (await annotator.get("/api/nlu/training")).json()["pending_labels"] == 7
 
-    reply = await send(annotator, "/api/nlu/export")
+    # The preview says who labelled what, where it goes, and the exact change to domain.yml.
+    other = await nlu.signed_in("admin")
+    await send(
+        other,
+        "/api/nlu/labels",
+        {"texts": ["Do you ship to Iceland?"], "intent": "delivery_options"},
+    )
+    reply = await send(annotator, "/api/nlu/export/preview")
+    assert reply.status == 200, reply.text
+    preview = reply.json()
+    by_text = {example["text"]: example for example in preview["examples"]}
+    assert by_text["my parcel is late"]["goes_to"] == "data/nlu/from_logs.yml"
+    assert by_text["Do you ship to Iceland?"]["labelled_by"] == "admin"
+    assert {by_text[text]["labelled_by"] for text in LOYALTY} == {"annotator"}
+    assert [line for line in preview["domain_diff"].splitlines() if line.startswith("+ ")] == [
+        "+  - loyalty_points",
+        "+  utter_loyalty_points:",
+        f"+    - text: {json.dumps(ANSWER)}",
+    ]
+    assert "data/rules/new_loyalty_points.yml" in preview["new_files"]
+    assert not (nlu.settings.project_dir / "data" / "nlu" / "new_loyalty_points.yml").exists()
+
+    assert (await send(annotator, "/api/nlu/export")).status == 400  # a selection is needed
+    mine = [e["id"] for e in preview["examples"] if e["labelled_by"] == "annotator"]
+    reply = await send(annotator, "/api/nlu/export", {"ids": mine})
     assert reply.status == 200, reply.text
     assert reply.json() == {
         "added": {"loyalty_points": 5, "track_order": 1},
         "held_back": {"loyalty_points": 1},
         "skipped_duplicates": 0,
+        "skipped_redacted": 0,
         "new_intents": ["loyalty_points"],
     }
     project = nlu.settings.project_dir
@@ -549,7 +575,7 @@ async def test_export_writes_into_the_project_copy_only(nlu: Nlu) -> None:
     assert "loyalty_points" not in (PROJECT_ROOT / "domain.yml").read_text()
 
     after = (await annotator.get("/api/nlu/training")).json()
-    assert after["pending_labels"] == 0
+    assert after["pending_labels"] == 1  # the admin's label waits for the admin
     assert (await inbox(annotator, "done"))[LOYALTY[0]]["status"] == "exported"
     # Exported messages are training data now: relabelling them is refused.
     reply = await send(annotator, "/api/nlu/labels", {"texts": [LOYALTY[0]], "intent": "greet"})
@@ -571,22 +597,25 @@ def fake_model(path: Path, content: str, fingerprint: str) -> Path:
 def write_decision(settings: Settings, candidate: Path, regress: bool) -> None:
     """The decision ``nlu compare`` writes, from scores the gate library computes."""
     gold = ["greet", "greet", "track_order", "track_order"]
-    current = ModelEvaluation(intent_report(gold, gold), frozenset({"greet", "track_order"}))
+    examples = [
+        ("hi", "greet"),
+        ("hello", "greet"),
+        ("where is it", "track_order"),
+        ("eta?", "track_order"),
+    ]
+    known = frozenset({"greet", "track_order"})
+    current = ModelEvaluation.of(gold, gold, known)
     worse = ["greet", "track_order", "track_order", "track_order"] if regress else gold
-    challenger = ModelEvaluation(intent_report(gold, worse), frozenset({"greet", "track_order"}))
-    decision = compare(current, challenger, settings.nlu_gate_margin)
+    challenger = ModelEvaluation.of(gold, worse, known)
+    decision = compare(current, challenger, settings.nlu_gate_margin, examples)
     path = decision_file(settings, candidate)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps(
             {
                 "candidate": str(candidate),
-                "promote": decision.promote,
-                "summary": decision.summary(),
-                "margin": decision.margin,
-                "deltas": decision.deltas,
-                "regressions": decision.regressions,
-                "new_intents": decision.new_intents,
+                **decision.as_dict(),
+                "test_questions": {"held_out": 4, "live": 0},
                 "current": current.report.as_dict(),
                 "candidate_report": challenger.report.as_dict(),
             }
@@ -612,12 +641,20 @@ async def test_promotion_needs_admin_a_passed_gate_and_rolls_back(nlu: Nlu) -> N
     assert status["candidate"] == candidate.name and status["can_promote"] is False
     comparison = status["comparison"]
     assert comparison["promote"] is False
-    assert comparison["summary"].startswith("not ready: it recognises greet (-33 points), track")
+    assert comparison["summary"] == (
+        "not ready: it picks the greet answer (-50 points) right less often, "
+        "more than the allowed 2 points"
+    )
     assert comparison["rows"][0] == {
-        "intent": "greet", "current_f1": 1.0, "candidate_f1": 0.6667, "delta": -0.3333,
-        "support": 2, "current_right": 1.0, "candidate_right": 0.5, "regression": True,
-        "new": False,
+        "intent": "greet", "topic": "the greet answer", "support": 2, "current_right": 1.0,
+        "candidate_right": 0.5, "delta": -0.5, "regression": True, "new": False,
+        "neighbour": False,
     }  # fmt: skip
+    assert [change["words"] for change in comparison["changes"]] == [
+        "1 question that got the greet answer now gets the track order answer (wrong now)"
+    ]
+    assert comparison["changes"][0]["examples"] == ["hello"]
+    assert "f1" not in json.dumps(comparison).lower()
     assert (comparison["current_accuracy"], comparison["candidate_accuracy"]) == (1.0, 0.75)
     assert (await send(admin, "/api/nlu/promotions")).status == 409
     assert nlu.rasa.loaded == []
@@ -657,6 +694,60 @@ async def test_promotion_needs_admin_a_passed_gate_and_rolls_back(nlu: Nlu) -> N
         "rolled back",
     )
     assert live_state["previous"]["model"] == candidate.name
+
+
+async def test_after_a_rollback_the_learned_intent_can_be_removed(nlu: Nlu) -> None:
+    """Live state says what promote and rollback change; a rollback is offered once, and then
+    the rolled-back intent's data can leave the project (back to the exact domain.yml)."""
+    project, models = nlu.settings.project_dir, nlu.settings.models_dir
+    domain_before = (project / "domain.yml").read_text()
+    annotator, admin = await nlu.signed_in("annotator"), await nlu.signed_in("admin")
+    await send(
+        annotator,
+        "/api/nlu/intents",
+        {"name": "loyalty_points", "answer": ANSWER, "texts": LOYALTY},
+    )
+    preview = (await send(annotator, "/api/nlu/export/preview")).json()
+    ids = [example["id"] for example in preview["examples"]]
+    assert (await send(annotator, "/api/nlu/export", {"ids": ids})).status == 200
+    fake_model(models / "assistant.tar.gz", "old model", "fp-old")
+    candidate = fake_model(
+        models / "candidates" / "candidate-20260504T090000.tar.gz", "new", "fp-new"
+    )
+    write_decision(nlu.settings, candidate, regress=False)
+    decision = decision_file(nlu.settings, candidate)
+    decision.write_text(
+        decision.read_text().replace('"new_intents": []', '"new_intents": ["loyalty_points"]')
+    )
+
+    assert (await send(admin, "/api/nlu/promotions")).status == 200
+    status = (await admin.get("/api/nlu/training")).json()
+    assert status["comparison"]["current"] is True  # no "compare again" for the model just promoted
+    assert status["rollback_forgets"] == ["loyalty_points"] and status["rollback_available"]
+
+    assert (await send(admin, "/api/nlu/rollbacks")).status == 200
+    status = (await admin.get("/api/nlu/training")).json()
+    assert (
+        status["live"]["current"]["how"] == "rolled back"
+        and status["live"]["current"]["by"] == "admin"
+    )
+    assert status["rollback_available"] is False
+    assert status["rolled_back_data"] == [{"intent": "loyalty_points", "examples": len(LOYALTY)}]
+    reply = await send(admin, "/api/nlu/rollbacks")
+    assert reply.status == 409 and "already rolled back" in reply.json()["error"]
+
+    body = {"intent": "loyalty_points", "keep": False}
+    assert (await send(annotator, "/api/nlu/rollbacks/data", body)).status == 403
+    assert (await send(admin, "/api/nlu/rollbacks/data", {**body, "keep": "no"})).status == 400
+    reply = await send(admin, "/api/nlu/rollbacks/data", body)
+    assert reply.status == 200, reply.text
+    assert reply.json()["reopened"] == len(LOYALTY)
+    assert "domain.yml" in reply.json()["changed"]
+    assert (project / "domain.yml").read_text() == domain_before
+    assert not (project / "data" / "nlu" / "new_loyalty_points.yml").exists()
+    status = (await admin.get("/api/nlu/training")).json()
+    assert status["rolled_back_data"] == [] and status["pending_labels"] == len(LOYALTY)
+    assert (await send(admin, "/api/nlu/rollbacks/data", body)).status == 409  # decided
 
 
 async def test_a_rasa_that_refuses_the_model_leaves_the_live_model(nlu: Nlu) -> None:
@@ -745,18 +836,22 @@ async def test_train_compare_and_promote_a_tiny_candidate(nlu: Nlu) -> None:
         "/api/nlu/intents",
         {"name": "loyalty_points", "answer": ANSWER, "texts": LOYALTY},
     )
-    assert (await send(annotator, "/api/nlu/export")).status == 200
+    preview = (await send(annotator, "/api/nlu/export/preview")).json()
+    ids = [example["id"] for example in preview["examples"]]
+    assert (await send(annotator, "/api/nlu/export", {"ids": ids})).status == 200
 
     reply = await send(annotator, "/api/nlu/candidates", {"epochs": 1})
     assert reply.status == 202, reply.text
-    assert (await send(annotator, "/api/nlu/export")).status == 409  # not while training
+    assert (await send(annotator, "/api/nlu/export", {"ids": ids})).status == 409  # training
     seen_progress = set()
     while (status := (await annotator.get("/api/nlu/training")).json())["job"]["running"]:
         seen_progress.add(status["training"]["stage"])
         await asyncio.sleep(0.5)
     assert status["job"]["error"] == "" and status["training"]["status"] == "succeeded", status
     assert status["training"]["percent"] == 100
-    assert len(seen_progress - {"starting", ""}) >= 1  # component stages showed up while running
+    assert len(seen_progress - {"starting", ""}) >= 1  # stages showed up while running
+    # in words a CX person reads, never Rasa's component names or epochs
+    assert not any(re.search(r"[A-Z][a-z]+[A-Z]|epoch", stage) for stage in seen_progress)
     candidate = nlu.settings.models_dir / "candidates" / status["candidate"]
     assert candidate.exists() and status["training"]["model"] == candidate.name
 

@@ -4,8 +4,10 @@ Customers ask about gift cards, which the assistant was never taught. Their mess
 CX log through Rasa's event broker; an annotator labels them in the inbox as a new intent with an
 answer; export writes them into (a copy of) the project; a candidate is trained, gated and
 hot-swapped into the running Rasa server, which then answers gift-card questions while an
-ongoing conversation carries on. A second candidate that would blur an existing intent is
-refused by the gate, and a rollback restores the previous model.
+ongoing conversation carries on. The gate judges every topic, FAQ answers included: gift cards
+sit next to the gift-wrap answer, but their examples are about balances, so no topic loses a
+test question. A second candidate that would blur an existing intent is refused by the gate, a
+rollback restores the previous model, and removing the learned intents restores domain.yml.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.training.commands import evaluate_candidate, gate_passed
 from bot.training.export import export
 from bot.training.inbox import create_intent, inbox_items, label, mark_turn
 from bot.training.promote import ModelStore, promote, rollback
+from bot.training.unlearn import remove_learned_intent
 from tests.support.processes import (
     RASA_AUTH_TOKEN,
     ServerProcess,
@@ -58,6 +61,12 @@ GIFT_CARD_QUESTIONS = [
     "does my gift card still have money on it",
     "what is the value left on my present card gift card",
     "my gift card, how much can i still spend",
+]
+# Labelled after the export and never exported: customers' wording the gate tests both models on.
+LIVE_GIFT_CARD_QUESTIONS = [
+    "how much credit is on the gift card my aunt sent me",
+    "tell me what my giftcard has left on it",
+    "balance of a gift card i was given",
 ]
 # Everyday where-is-my-order questions labelled as a *new* intent: the candidate would take them
 # away from track_order, so the gate must refuse it.
@@ -105,13 +114,17 @@ def loop(
     served by its own Rasa + CX log."""
     work = tmp_path_factory.mktemp("learning-loop")
     project = copy_project(work / "project")
+    cx_url = f"sqlite+aiosqlite:///{work / 'cx.db'}"
+    upgrade(cx_url)
     settings = replace(
-        load_settings(), project_dir=project, models_dir=project / "models", var_dir=work / "var"
+        load_settings(),
+        project_dir=project,
+        models_dir=project / "models",
+        var_dir=work / "var",
+        cx_database_url=cx_url,
     )
     store = ModelStore(settings.models_dir.resolve())
     store.install(trained_model)
-    cx_url = f"sqlite+aiosqlite:///{work / 'cx.db'}"
-    upgrade(cx_url)
     endpoints = write_endpoints(work, actions_url)
     env = {"CX_DATABASE_URL": cx_url, "BOT_VAR_DIR": str(work / "var")}
     rasa = rasa_server(free_port(), store.current, endpoints, server_logs, env, "rasa-loop").start()
@@ -172,16 +185,42 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     asyncio.run(
         cx(loop["cx_url"], lambda s: annotate(s, GIFT_CARD_QUESTIONS, "gift_card_balance", ANSWER))
     )
+    domain_before = (settings.project_dir / "domain.yml").read_text()
     result = asyncio.run(cx(loop["cx_url"], lambda s: export(s, settings.project_dir)))
     assert result.new_intents == ["gift_card_balance"]
+    added = (settings.project_dir / "domain.yml").read_text().splitlines()
+    assert len(added) == len(domain_before.splitlines()) + 3  # the intent and its answer only
+
+    for text in LIVE_GIFT_CARD_QUESTIONS:
+        say(rasa, f"gift-{uuid.uuid4().hex[:8]}", text)
+    wait_for_logged(loop["cx_url"], LIVE_GIFT_CARD_QUESTIONS)
+    asyncio.run(
+        cx(
+            loop["cx_url"],
+            lambda s: annotate(s, LIVE_GIFT_CARD_QUESTIONS, "gift_card_balance", ANSWER),
+        )
+    )
 
     candidate = train_candidate(
         settings.project_dir, settings.models_dir, loop["work"] / "job.json"
     )
     decision = evaluate_candidate(settings, candidate, settings.nlu_gate_margin)
+    # Judged on every topic, FAQ answers included: the gift-wrap answer it sits next to keeps
+    # all its test questions, and the questions that move are gift-card ones.
     assert decision.promote, decision.summary()
     assert decision.new_intents == ["gift_card_balance"]
+    assert "faq/gift_wrap" in decision.takes_from and not decision.too_few
+    assert "faq/gift_wrap" in decision.deltas and "faq/restock" in decision.deltas
+    moved = [c for c in decision.changes if c.before == "faq/gift_wrap"]
+    assert moved and moved[0].after == "gift_card_balance", decision.changes
+    assert "got the gift wrap answer now" in moved[0].words()
     assert gate_passed(settings, candidate)
+    stored = json.loads(
+        next(
+            (settings.var_dir / "training").glob(f"decision-{candidate.name[:-7]}.json")
+        ).read_text()
+    )
+    assert stored["test_questions"]["live"] == len(LIVE_GIFT_CARD_QUESTIONS)
     old_id = requests.get(api_url(rasa, "/status"), timeout=10).json()["model_id"]
     asyncio.run(promote(store, candidate, settings.rasa_nodes, RASA_AUTH_TOKEN))
 
@@ -216,3 +255,7 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     asyncio.run(rollback(store, settings.rasa_nodes, RASA_AUTH_TOKEN))
     assert requests.get(api_url(rasa, "/status"), timeout=10).json()["model_id"] == old_id
     assert parse(rasa, "hi, how much is left on my gift card?") != "gift_card_balance"
+    # The reviewer removes both intents' data: the project's domain.yml is the original again.
+    for intent in ("gift_card_balance", "parcel_whereabouts"):
+        assert "domain.yml" in remove_learned_intent(settings.project_dir, intent)
+    assert (settings.project_dir / "domain.yml").read_text() == domain_before

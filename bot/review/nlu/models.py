@@ -14,6 +14,7 @@ from typing import Any
 from bot.settings import Settings
 from bot.training.candidate import JobState, latest_candidate
 from bot.training.commands import decision_file, job_file
+from bot.training.gate import topic_words
 from bot.training.promote import ModelStore
 
 
@@ -48,7 +49,8 @@ def _iso(timestamp: float) -> str:
 
 
 def comparison(settings: Settings, candidate: Path) -> dict[str, Any] | None:
-    """Per-intent F1 of the live model and the candidate, worst change first."""
+    """How often each topic is picked right by the live model and the candidate, worst change
+    first, and the test questions whose answer changed, in words."""
     path = decision_file(settings, candidate)
     if not path.exists():
         return None
@@ -57,29 +59,28 @@ def comparison(settings: Settings, candidate: Path) -> dict[str, Any] | None:
     challenger = decision["candidate_report"]["per_intent"]
     rows = [
         {
-            "intent": intent,
-            "current_f1": current[intent]["f1"],
-            "candidate_f1": challenger[intent]["f1"],
+            "intent": label,
+            "topic": topic_words(label),
+            "support": current[label]["support"],
+            "current_right": current[label]["recall"],
+            "candidate_right": challenger[label]["recall"],
             "delta": delta,
-            "support": current[intent]["support"],
-            # "how often it picks the right topic" for questions about this one
-            "current_right": current[intent]["recall"],
-            "candidate_right": challenger[intent]["recall"],
-            "regression": intent in decision["regressions"],
-            "new": intent in decision["new_intents"],
+            "regression": label in decision["regressions"],
+            "new": label in decision["new_intents"],
+            "neighbour": label in decision["takes_from"],
         }
-        for intent, delta in sorted(decision["deltas"].items(), key=lambda item: (item[1], item[0]))
+        for label, delta in sorted(decision["deltas"].items(), key=lambda item: (item[1], item[0]))
     ]
     return {
         "candidate": candidate.name,
         "promote": decision["promote"],
         "summary": decision["summary"],
         "margin": decision["margin"],
-        "current_macro_f1": decision["current"]["macro_f1"],
-        "candidate_macro_f1": decision["candidate_report"]["macro_f1"],
         "current_accuracy": decision["current"]["accuracy"],
         "candidate_accuracy": decision["candidate_report"]["accuracy"],
+        "test_questions": decision["test_questions"],
         "rows": rows,
+        "changes": decision["changes"],
         "compared_at": _iso(path.stat().st_mtime),
     }
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.review.nlu import discovery_views, inbox_views, training_views
+from bot.review.nlu import discovery_views, inbox_views, live_views, training_views
 from bot.review.nlu.jobs import JobRunner
 from bot.review.nlu.state import NLU, NluState
 from bot.review.pages import add_nav_link
@@ -31,6 +31,6 @@ def setup_nlu(app: web.Application, settings: Settings) -> None:
     add_nav_link(app, "/nlu", "NLU", Role.ANNOTATOR)
     # Lets the transcript page show its "send to NLU inbox" buttons only when this is installed.
     aiohttp_jinja2.get_env(app).globals["nlu_inbox"] = True
-    for views in (inbox_views, discovery_views, training_views):
+    for views in (inbox_views, discovery_views, training_views, live_views):
         app.add_routes(views.routes)
     app.cleanup_ctx.append(_stop_jobs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +18,11 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cxlog.database import create_engine, session_factory
 from bot.review.nlu.jobs import Busy
+from bot.review.nlu.live_views import learned_by, rolled_back_data
 from bot.review.nlu.models import (
     child_environment,
     comparison,
@@ -30,7 +32,7 @@ from bot.review.nlu.models import (
     nlu_command,
     training_job,
 )
-from bot.review.nlu.payloads import optional_int, read_json, string_field
+from bot.review.nlu.payloads import MAX_TEXTS, optional_int, read_json, string_field
 from bot.review.nlu.state import nlu_state
 from bot.review.pages import render
 from bot.review.roles import Role
@@ -39,7 +41,7 @@ from bot.review.state import db, signed_in, state
 from bot.settings import PROJECT_ROOT, Settings
 from bot.training.candidate import JobState
 from bot.training.commands import decision_file, gate_passed, job_file
-from bot.training.export import ExportResult, export
+from bot.training.export import export, plan_export
 from bot.training.models import NluAnnotation
 from bot.training.promote import promote, rollback
 
@@ -71,6 +73,8 @@ async def training_status(request: web.Request) -> dict[str, Any]:
     candidate = find_candidate(settings, None)
     compared = comparison(settings, candidate) if candidate else None
     store = model_store(settings)
+    record = store.live() if store.current.exists() else {}
+    rolled_back = record.get("current", {}).get("how") == "rolled back"
     admin = signed_in(request).may(Role.ADMIN)
     live = candidate is not None and is_live(settings, candidate)
     if compared is not None:
@@ -85,8 +89,11 @@ async def training_status(request: web.Request) -> dict[str, Any]:
         "comparison": compared,
         "pending_labels": await _pending_labels(request),
         "live_model": store.current.exists(),
-        "live": store.live() if store.current.exists() else {},
-        "rollback_available": store.previous.exists(),
+        "live": record,
+        # A rollback is undone by promoting again, not by a second rollback.
+        "rollback_available": store.previous.exists() and not rolled_back,
+        "rollback_forgets": [] if rolled_back else learned_by(settings, record.get("current")),
+        "rolled_back_data": await rolled_back_data(request, record),
         "may_promote": admin,
         "can_promote": bool(
             admin and idle and compared and compared["promote"] and compared["current"] and not live
@@ -106,19 +113,31 @@ async def training_api(request: web.Request) -> web.Response:
     return web.json_response(await training_status(request))
 
 
-def _export_in_worker(settings: Settings) -> ExportResult:
-    """Export parses every training file with Rasa's reader: in a worker thread with its own
-    event loop and engine, so the app keeps answering meanwhile."""
+def _in_worker(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    """Export and its preview parse every training file with Rasa's reader: in a worker thread
+    with its own event loop and engine, so the app keeps answering meanwhile."""
 
-    async def run() -> ExportResult:
+    async def run() -> Any:
         engine = create_engine(settings.cx_database_url)
         try:
             async with session_factory(engine)() as session:
-                return await export(session, settings.project_dir)
+                return await work(session)
         finally:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def _selection(body: dict[str, Any]) -> list[int]:
+    ids = body.get("ids")
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or len(ids) > MAX_TEXTS
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
+        raise web.HTTPBadRequest(text=f"ids must be a list of 1-{MAX_TEXTS} labelled message ids")
+    return list(dict.fromkeys(ids))
 
 
 def _refuse_while_busy(request: web.Request) -> None:
@@ -129,19 +148,39 @@ def _refuse_while_busy(request: web.Request) -> None:
         raise web.HTTPConflict(text="a promotion or rollback is in progress")
 
 
+@routes.post("/api/nlu/export/preview")
+@requires(Role.ANNOTATOR)
+async def export_preview_api(request: web.Request) -> web.Response:
+    """``{"ids"?: [...]}`` (default: every labelled message): what an export of them would write,
+    who labelled each message, which are skipped and why, and the diff of domain.yml."""
+    body = await read_json(request, optional=frozenset({"ids"}))
+    selection = _selection(body) if "ids" in body else None
+    settings = _settings(request)
+    try:
+        plan, _ = await asyncio.to_thread(
+            _in_worker, settings, lambda s: plan_export(s, settings.project_dir, selection)
+        )
+    except ValueError as error:
+        raise web.HTTPBadRequest(text=str(error)) from None
+    return web.json_response(plan.preview())
+
+
 @routes.post("/api/nlu/export")
 @requires(Role.ANNOTATOR)
 async def export_api(request: web.Request) -> web.Response:
-    """Write labelled messages into data/nlu (and new intents into domain.yml and rules)."""
-    await read_json(request)
-    nlu = nlu_state(request)
+    """``{"ids": [...]}``: write the selected labelled messages into data/nlu (and new intents
+    into domain.yml and rules); other people's labels stay where they are."""
+    selection = _selection(await read_json(request, required=frozenset({"ids"})))
+    settings, nlu = _settings(request), nlu_state(request)
     if nlu.runner.busy and nlu.runner.report.kind == "train":
         raise web.HTTPConflict(text="a candidate is training on the data; export after it ends")
     if nlu.export_lock.locked():
         raise web.HTTPConflict(text="an export is already running")
     async with nlu.export_lock:
         try:
-            result = await asyncio.to_thread(_export_in_worker, _settings(request))
+            result = await asyncio.to_thread(
+                _in_worker, settings, lambda s: export(s, settings.project_dir, selection)
+            )
         except ValueError as error:
             raise web.HTTPBadRequest(text=str(error)) from None
     return web.json_response(asdict(result))
@@ -273,12 +312,14 @@ async def promote_api(request: web.Request) -> web.Response:
 @routes.post("/api/nlu/rollbacks")
 @requires(Role.ADMIN)
 async def rollback_api(request: web.Request) -> web.Response:
-    """Reload the model the last promotion replaced (a second rollback undoes the first)."""
+    """Reload the model the last promotion replaced; once: promoting again undoes it."""
     await read_json(request)
     settings, nlu = _settings(request), nlu_state(request)
     _refuse_while_busy(request)
     async with nlu.model_lock:
         store = model_store(settings)
+        if store.live().get("current", {}).get("how") == "rolled back":
+            raise web.HTTPConflict(text="already rolled back: promote a model to change it again")
         ids = await _swap(
             rollback(
                 store, settings.rasa_nodes, settings.rasa_auth_token,
