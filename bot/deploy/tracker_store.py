@@ -17,6 +17,11 @@ Several nodes (endpoints.scale.yml) write the same database, so a node's cached 
 fall behind when another node served a turn. With `validate_cache: true` (the default) a cached
 tracker is only used while the highest event id stored for the conversation is still the one
 this node last wrote or read: one indexed `max(id)` query instead of reloading every event.
+
+On SQLite (the default install) the database runs in WAL mode with `synchronous=NORMAL`
+(`sqlite_wal: false` keeps SQLite's defaults): a commit then writes the log without waiting
+for the disk, which was 29 % of the Rasa process's busy time per turn in the rollback-journal
+default. A crash of the process loses nothing; a power cut can lose the last turns' events.
 """
 
 from __future__ import annotations
@@ -38,6 +43,13 @@ from bot.deploy import rasa_patches
 rasa_patches.install()
 
 
+def _write_ahead_log(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 @dataclass
 class _Entry:
     tracker: DialogueStateTracker
@@ -50,9 +62,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` plus an in-process LRU of the trackers it last saved."""
 
     def __init__(
-        self, *args: Any, cache_size: int = 10_000, validate_cache: bool = True, **kwargs: Any
+        self,
+        *args: Any,
+        cache_size: int = 10_000,
+        validate_cache: bool = True,
+        sqlite_wal: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if sqlite_wal and self.engine.dialect.name == "sqlite":
+            # Rasa's SQLite engine opens a connection per session (NullPool): set it on each.
+            sa.event.listen(self.engine, "connect", _write_ahead_log)
         self.cache_size = int(cache_size)
         self.validate_cache = bool(validate_cache)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()

@@ -152,3 +152,18 @@ def test_action_results_are_validated_with_the_cached_validator() -> None:
     assert action._validate_action_result(good)
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list", "responses": []})
+
+
+def test_sqlite_commits_go_to_a_write_ahead_log(tmp_path: Path) -> None:
+    def pragmas(cached: CachedSQLTrackerStore) -> tuple[str, int]:
+        with cached.engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+            return mode, connection.exec_driver_sql("PRAGMA synchronous").scalar()
+
+    assert pragmas(store(tmp_path / "wal.db")) == ("wal", 1)  # 1 = NORMAL
+    # SQLite's defaults (rollback journal, a disk sync per commit) when asked for
+    assert pragmas(store(tmp_path / "plain.db", sqlite_wal=False)) == ("delete", 2)
+    node_a, node_b = store(tmp_path / "wal.db"), store(tmp_path / "wal.db")
+    turn(node_a, "s1", "a")
+    turn(node_b, "s1", "b")  # another process's committed turn is visible at once
+    assert run(node_a.retrieve("s1")).get_slot("email") == "b@example.com"
