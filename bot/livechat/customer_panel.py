@@ -23,7 +23,7 @@ from aiohttp import web
 from bot.cxlog.events import CUSTOMER_ID_SLOT
 from bot.livechat.handoff import HandoffService
 from bot.livechat.protocol import SESSION_ID_PATTERN
-from bot.livechat.rasa_client import RasaUnavailable
+from bot.livechat.rasa_client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +91,9 @@ class ShopBackend:
 
 
 class CustomerPanel:
-    def __init__(self, handoff: HandoffService, backend: ShopBackend) -> None:
+    def __init__(self, handoff: HandoffService, rasa: RasaClient, backend: ShopBackend) -> None:
         self.handoff = handoff
+        self.rasa = rasa
         self.backend = backend
 
     async def handle(self, conversation: str) -> web.Response:
@@ -101,7 +102,7 @@ class CustomerPanel:
         if not self.handoff.is_handed_off(conversation):
             raise web.HTTPNotFound(text="That conversation is not handed off.")
         try:
-            state = await self.handoff.rasa.tracker(conversation, with_events=False)
+            state = await self.rasa.tracker(conversation, with_events=False)
         except RasaUnavailable:
             logger.exception("could not read a handed-off conversation's tracker")
             raise web.HTTPBadGateway(text="The assistant server did not respond; retry.") from None

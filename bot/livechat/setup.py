@@ -58,7 +58,7 @@ class LiveChat:
         rasa = RasaClient(self._session, self.settings.rasa_api_url, self.settings.rasa_auth_token)
         self.handoff = HandoffService(rasa, self.customers, self.agents, self.hours)
         backend = ShopBackend(self._session, self.settings.backend_url, self.settings.backend_token)
-        self.panel = CustomerPanel(self.handoff, backend)
+        self.panel = CustomerPanel(self.handoff, rasa, backend)
         self.gateway = WidgetGateway(
             rasa,
             self.customers,

@@ -5,6 +5,7 @@ a backend that is down or too slow (a clear 502/504, never a 500 or a hang)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import urllib.request
@@ -139,17 +140,23 @@ async def test_only_agents_see_the_panel_of_handed_off_chats(
 async def slow_backend() -> AsyncIterator[str]:
     """A web server that answers too late, where the commerce backend should be."""
 
+    released = asyncio.Event()
+
     async def too_late(_: web.Request) -> web.Response:
-        await asyncio.sleep(PANEL_TIMEOUT_S * 4)
+        # Answers only after the panel gave up: at teardown, or after four of its timeouts.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(released.wait(), PANEL_TIMEOUT_S * 4)
         return web.json_response({})
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", too_late)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    runner = web.AppRunner(app, shutdown_timeout=1)
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield f"http://127.0.0.1:{port}/api/v1"
+    released.set()
+    await asyncio.sleep(0.2)  # let the held requests answer before the server goes
     await runner.cleanup()
 
 
