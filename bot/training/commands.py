@@ -19,7 +19,7 @@ from bot.training.evaluate import evaluate_model
 from bot.training.export import export
 from bot.training.gate import GateDecision, compare
 from bot.training.inbox import InboxItem, inbox_items
-from bot.training.promote import ModelStore, promote, rollback
+from bot.training.promote import AlreadyRolledBack, ModelStore, promote, rollback
 from bot.training.questions import holdout_examples, live_examples
 from bot.training.surfacing import load_surfacing
 
@@ -163,7 +163,13 @@ def run_promote(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_rollback(settings: Settings, args: argparse.Namespace) -> int:
     store = _store(settings)
-    ids = asyncio.run(rollback(store, settings.rasa_nodes, settings.rasa_auth_token, COMMAND_LINE))
+    try:
+        ids = asyncio.run(
+            rollback(store, settings.rasa_nodes, settings.rasa_auth_token, COMMAND_LINE)
+        )
+    except AlreadyRolledBack as refused:
+        print(f"nlu: {refused}")
+        return 1
     print(f"nlu: rolled back; Rasa now runs model {', '.join(ids)}")
     return 0
 

@@ -130,10 +130,17 @@ async def promote(
     return ids
 
 
+class AlreadyRolledBack(RuntimeError):
+    """A rollback is undone by promoting again: a second one would bring back the model that was
+    just judged bad."""
+
+
 async def rollback(
     store: ModelStore, rasa_urls: list[str], token: str = "", by: str = "-"
 ) -> list[str]:
     live = store.live()
+    if live.get("current", {}).get("how") == "rolled back":
+        raise AlreadyRolledBack("already rolled back: promote a model to change it again")
     store.swap_back()
     ids = await load_into_rasa(rasa_urls, store.current, token)
     back_to = (live.get("previous") or {}).get("model", store.previous.name)

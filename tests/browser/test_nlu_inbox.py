@@ -276,7 +276,7 @@ def promotable(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def test_admin_promotes_rolls_back_and_removes_the_intent(
-    page: Page, promotable: tuple[str, Path]
+    page: Page, promotable: tuple[str, Path], screenshot: Callable[[Page, str], None]
 ) -> None:
     review_url, project = promotable
     dialogs: list[str] = []
@@ -309,6 +309,7 @@ def test_admin_promotes_rolls_back_and_removes_the_intent(
     expect(page.get_by_role("button", name="Roll back to the previous model")).to_be_disabled()
     offer = page.locator("#nlu-rolled-back")
     expect(offer).to_contain_text("loyalty_points (0 exported examples) is still in the training")
+    screenshot(page, "nlu_training_rolled_back")
 
     offer.get_by_role("button", name="Remove it").click()
     expect(page.locator("#nlu-status")).to_contain_text("loyalty_points removed")

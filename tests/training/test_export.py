@@ -17,6 +17,7 @@ from bot.training.evaluate import load_examples
 from bot.training.export import DAMAGED, DUPLICATE, PLACEHOLDERS_ONLY, export, plan_export
 from bot.training.inbox import create_intent, inbox_items, label
 from bot.training.models import NluAnnotation
+from bot.training.unlearn import remove_learned_intent, reopen_labels
 from tests.support.processes import VENV_BIN
 from tests.training.conftest import GIFT_CARD_MESSAGES
 
@@ -147,3 +148,27 @@ async def test_only_the_selection_and_no_damaged_text_is_exported(
     assert statuses["[EMAIL] [PHONE]"] == "ignored"
     with pytest.raises(ValueError, match="no longer wait"):
         await export(cx_session, project_copy, mine)
+
+
+async def test_removing_a_learned_intent_undoes_its_exports(cx_session, project_copy: Path) -> None:
+    before = (project_copy / "domain.yml").read_text()
+    await create_intent(cx_session, "gift_card_balance", ANSWER, "ann")
+    await label(cx_session, GIFT_CARD_MESSAGES[:6], "gift_card_balance", "ann")
+    await label(cx_session, ["can you recommend a pizza place near me"], "out_of_scope", "ann")
+    await export(cx_session, project_copy)
+    await label(cx_session, GIFT_CARD_MESSAGES[6:], "gift_card_balance", "ann")
+    await export(cx_session, project_copy)  # a known intent now: these go to from_logs.yml
+
+    changed = remove_learned_intent(project_copy, "gift_card_balance")
+    assert sorted(changed) == [
+        "data/nlu/from_logs.yml", "data/nlu/new_gift_card_balance.yml",
+        "data/rules/new_gift_card_balance.yml", "domain.yml",
+        "evaluation/new_intents/gift_card_balance.yml",
+    ]  # fmt: skip
+    assert (project_copy / "domain.yml").read_text() == before
+    assert load_examples(project_copy / "data" / "nlu" / "from_logs.yml") == [
+        ("can you recommend a pizza place near me", "out_of_scope")
+    ]
+    assert await reopen_labels(cx_session, "gift_card_balance") == len(GIFT_CARD_MESSAGES)
+    plan, _ = await plan_export(cx_session, project_copy)
+    assert plan.new_intents == ["gift_card_balance"]  # a later export brings it back

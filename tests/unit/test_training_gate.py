@@ -3,13 +3,14 @@ answer, FAQ answers included), list what changed in words, keep files and server
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from bot.training.evaluate import ModelEvaluation, domain_labels, intent_report, predicted_label
 from bot.training.gate import compare, topic_words
-from bot.training.promote import ModelStore
+from bot.training.promote import AlreadyRolledBack, ModelStore, rollback
 
 GOLD = ["track", "track", "cancel", "cancel", "gift", "gift"]
 EXAMPLES = [(f"question {n}", label) for n, label in enumerate(GOLD)]
@@ -125,3 +126,13 @@ def test_swap_back_without_previous_fails_clearly(tmp_path: Path) -> None:
     write_model(store.current, "v1")
     with pytest.raises(FileNotFoundError):
         store.swap_back()
+
+
+def test_a_rollback_is_not_rolled_back_again(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path)
+    write_model(store.current, "v1")
+    write_model(store.previous, "v0")
+    store.record("v1", "admin", "rolled back", {"model": "v2", "since": "", "by": "admin"})
+    with pytest.raises(AlreadyRolledBack):
+        asyncio.run(rollback(store, []))
+    assert store.current.read_text() == "v1"

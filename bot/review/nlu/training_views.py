@@ -319,6 +319,7 @@ async def rollback_api(request: web.Request) -> web.Response:
     async with nlu.model_lock:
         store = model_store(settings)
         if store.live().get("current", {}).get("how") == "rolled back":
+            # checked here too: _swap would report the refusal as a failed swap
             raise web.HTTPConflict(text="already rolled back: promote a model to change it again")
         ids = await _swap(
             rollback(

@@ -70,11 +70,11 @@
     if (!comparison) {
       return;
     }
-    const asked = comparison.test_questions.held_out + comparison.test_questions.live;
-    let summary = "On " + asked + " test questions (" + comparison.test_questions.live +
-      " of them real customers' messages labelled but not exported), the live model picks the right topic " +
-      percent(comparison.current_accuracy) + " of the time, the new model " +
-      percent(comparison.candidate_accuracy) + ". ";
+    const live = comparison.test_questions.live;
+    let summary = "On " + (comparison.test_questions.held_out + live) + " test questions" +
+      (live ? " (" + live + " of them customers' own messages, labelled but not exported)" : "") +
+      ", the live model picks the right topic " + percent(comparison.current_accuracy) +
+      " of the time, the new model " + percent(comparison.candidate_accuracy) + ". ";
     summary += comparison.summary.charAt(0).toUpperCase() + comparison.summary.slice(1) + ".";
     if (!comparison.current) {
       summary += " The live model changed since: compare again.";
