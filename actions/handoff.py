@@ -79,9 +79,15 @@ class ActionHandoffToHuman(BackendAction):
         return [*events, ConversationPaused(), ActionExecuted(ACTION_LISTEN)]
 
 
+# A yes or no with no question pending ("yes" after "your exchange is booked", "no" after
+# "anything else?"): nothing to rephrase, and asking "anything else?" again would go in circles.
+BARE_ANSWERS = {"affirm": "utter_anything_else", "deny": "utter_goodbye"}
+
+
 class ActionCoreFallback(Action):
     """The dialogue model is unsure what to do next: ask again and forget the last message
-    (what Rasa's own default fallback does), without handing over."""
+    (what Rasa's own default fallback does), without handing over. A bare yes or no that no
+    rule expected gets "anything else?" instead of "could you rephrase?"."""
 
     def name(self) -> str:
         return "action_core_fallback"
@@ -89,7 +95,8 @@ class ActionCoreFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        say_fresh(dispatcher, tracker, domain, "utter_default")
+        response = BARE_ANSWERS.get(latest_intent(tracker) or "", "utter_default")
+        say_fresh(dispatcher, tracker, domain, response)
         return [UserUtteranceReverted()]
 
 

@@ -175,3 +175,15 @@ def test_nonsense_read_as_order_details_is_not_understood_and_counts_towards_a_p
 def test_another_language_gets_our_languages_and_a_person(stack: TokenStack) -> None:
     answer = stack.chat("journey-german", "wo ist meine bestellung, ich warte seit einer woche")
     assert "English" in answer and "team" in answer, answer
+
+
+def test_a_bare_yes_or_no_after_a_finished_task_is_not_a_misunderstanding(
+    stack: TokenStack,
+) -> None:
+    sender = "journey-bare-answers"
+    stack.chat(sender, "where is my order 10001")
+    assert "10001 has shipped" in stack.chat(sender, "alex.kim@example.com")
+    more = stack.chat(sender, "yes")  # nothing was asked: no "could you rephrase?"
+    assert "anything else" in more.lower() and "rephrase" not in more, more
+    done = stack.chat(sender, "no")
+    assert "anything else I can help" not in done and "rephrase" not in done, done
