@@ -4,7 +4,8 @@ A never-taught question is often answered confidently and wrongly, so besides fa
 confidence and ambiguity a message is surfaced when:
 
 - it is *novel*: far, in sentence-embedding space, from every training example of the intent it
-  got (``bot.training.novelty``);
+  got (``bot.training.novelty``), unless that intent is a conversational reply or the
+  catch-all (``NO_NOVELTY``);
 - the FAQ answer it got was picked with a low retrieval score (``faq_unsure``);
 - the customer's next move says the answer missed: they rephrased, said it was wrong, asked for a
   person, or left; or the conversation ended with a low rating. The message *before* that signal
@@ -148,6 +149,13 @@ def _response(turn: Turn) -> dict | None:
     return None
 
 
+# Labels whose examples cannot say what is new: "yep, that works for me" means what the bot's
+# question meant, and a question far from every out-of-scope example is still out of scope (the
+# "not understood" numbers count those). Flagging them was most of the known messages flagged
+# by mistake.
+NO_NOVELTY = frozenset({"affirm", "deny", "greet", "goodbye", "thank", "out_of_scope"})
+
+
 def novelty_label(turn: Turn) -> str | None:
     """The label the novelty calibration knows: ``faq/<answer>`` when recorded, else the intent."""
     response = _response(turn)
@@ -200,7 +208,7 @@ def embed_turns(turns: list[Turn], embedder: Embedder | None) -> dict[int, np.nd
 def is_novel(turn: Turn, vector: np.ndarray | None, novelty: NoveltyModel | None) -> bool:
     """ "That's not what I asked" is about the previous answer, which is surfaced instead."""
     label = novelty_label(turn)
-    if novelty is None or vector is None or not label or turn.is_fallback:
+    if novelty is None or vector is None or not label or turn.is_fallback or label in NO_NOVELTY:
         return False
     if SAID_WRONG.search(turn.user_text or ""):
         return False
