@@ -136,3 +136,18 @@ def test_a_rollback_is_not_rolled_back_again(tmp_path: Path) -> None:
     with pytest.raises(AlreadyRolledBack):
         asyncio.run(rollback(store, []))
     assert store.current.read_text() == "v1"
+
+
+def test_comparing_on_a_fresh_checkout_uses_the_written_questions_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    from bot.settings import Settings
+    from bot.training.commands import _live_questions
+
+    never_migrated = f"sqlite+aiosqlite:///{tmp_path / 'cx.db'}"
+    project = Path(__file__).resolve().parents[2]
+    settings = replace(Settings(), cx_database_url=never_migrated, project_dir=project)
+    assert _live_questions(settings) == []
+    assert "CX log database is not set up" in capsys.readouterr().out
