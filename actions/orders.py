@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import answers
-from actions.backend import BackendError, Conflict, NotFound
+from actions.backend_errors import BackendError, Conflict, NotFound
 from actions.base import BackendAction, FormSubmitAction, explain_failure, explain_problem
 from actions.conversation import client_address, conversation_id, identity
 from actions.formatting import day, items_summary

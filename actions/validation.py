@@ -22,7 +22,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import answers
-from actions.backend import BackendError, InvalidRequest, NotFound
+from actions.backend_errors import BackendError, InvalidRequest, NotFound
 from actions.base import UsesBackend, problem_from_error
 from actions.conversation import client_address, conversation_id, identity, latest_text
 from actions.delivery_words import reports_problem
