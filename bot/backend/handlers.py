@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,22 +61,24 @@ async def get_customer(request: web.Request) -> web.Response:
     return web.json_response(await accounts.get_customer(request.app[ENGINE], customer_id))
 
 
-async def list_customer_orders(request: web.Request) -> web.Response:
+CustomerList = Callable[[AsyncEngine, str, int], Awaitable[list[dict]]]
+
+
+async def _customer_list(request: web.Request, key: str, load: CustomerList) -> web.Response:
+    """``{key: [...]}``: the customer's newest records, at most ``?limit=`` of them."""
     customer_id = path_value(request, "customer_id", validation.customer_id)
     limit = query_value(
         request, "limit", validation.orders_limit, default=validation.DEFAULT_ORDERS_LIMIT
     )
-    found = await accounts.customer_orders(request.app[ENGINE], customer_id, limit)
-    return web.json_response({"orders": found})
+    return web.json_response({key: await load(request.app[ENGINE], customer_id, limit)})
+
+
+async def list_customer_orders(request: web.Request) -> web.Response:
+    return await _customer_list(request, "orders", accounts.customer_orders)
 
 
 async def list_customer_tickets(request: web.Request) -> web.Response:
-    customer_id = path_value(request, "customer_id", validation.customer_id)
-    limit = query_value(
-        request, "limit", validation.orders_limit, default=validation.DEFAULT_ORDERS_LIMIT
-    )
-    found = await accounts.customer_tickets(request.app[ENGINE], customer_id, limit)
-    return web.json_response({"tickets": found})
+    return await _customer_list(request, "tickets", accounts.customer_tickets)
 
 
 async def lookup_order(request: web.Request) -> web.Response:
