@@ -99,10 +99,9 @@ class BackendClient:
     ) -> dict[str, Any]:
         """Order; ``NotFound`` for an unknown order or wrong identity; ``TooManyAttempts`` once
         the order or ``client_address`` (the customer's IP) failed too often."""
-        path = f"/orders/{_segment('order_id', order_id)}/lookup"
-        body = _order_call(identity, conversation_id, client_address)
         # POST only so the identity stays out of URLs and logs; it changes nothing: retry is safe.
-        return await self._call("POST", path, idempotent=True, body=body, shape=shaped(ORDER_KEYS))
+        call = _order_call(identity, conversation_id, client_address)
+        return await self._on_order("POST", order_id, "lookup", call, idempotent=True)
 
     async def cancel_order(
         self,
@@ -113,9 +112,8 @@ class BackendClient:
         client_address: str | None = None,
     ) -> dict[str, Any]:
         """The cancelled Order; ``Conflict`` (``not_cancellable``, ``details["status"]``)."""
-        path = f"/orders/{_segment('order_id', order_id)}/cancel"
-        body = _order_call(identity, conversation_id, client_address)
-        return await self._call("POST", path, idempotent=False, body=body, shape=shaped(ORDER_KEYS))
+        call = _order_call(identity, conversation_id, client_address)
+        return await self._on_order("POST", order_id, "cancel", call, idempotent=False)
 
     async def change_shipping_address(
         self,
@@ -127,10 +125,9 @@ class BackendClient:
         client_address: str | None = None,
     ) -> dict[str, Any]:
         """The updated Order; ``Conflict`` (``address_locked``) once it has shipped."""
-        path = f"/orders/{_segment('order_id', order_id)}/shipping-address"
         body = {**_order_call(identity, conversation_id, client_address), "address": address}
         # PUT sets the address; sending it twice leaves the same result: retry is safe.
-        return await self._call("PUT", path, idempotent=True, body=body, shape=shaped(ORDER_KEYS))
+        return await self._on_order("PUT", order_id, "shipping-address", body, idempotent=True)
 
     async def create_return(
         self,
@@ -211,6 +208,15 @@ class BackendClient:
             await session.close()
 
     # --- transport ------------------------------------------------------------------------
+
+    async def _on_order(
+        self, method: str, order_id: str, action: str, body: dict[str, Any], *, idempotent: bool
+    ) -> dict[str, Any]:
+        """A call on ``/orders/{order_id}/{action}`` that answers with the Order."""
+        path = f"/orders/{_segment('order_id', order_id)}/{action}"
+        return await self._call(
+            method, path, idempotent=idempotent, body=body, shape=shaped(ORDER_KEYS)
+        )
 
     async def _call(
         self,
