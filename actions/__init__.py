@@ -1,1 +1,1 @@
-"""Rasa SDK action server: one module per topic; backend calls go through `actions.backend`."""
+"""Rasa SDK action server: one module per topic; backend calls go through `backend_client`."""

@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendError
+from actions.backend_errors import BackendError
 from actions.base import FormSubmitAction, explain_failure, explain_problem
 from actions.conversation import conversation_id
 from actions.validation import FormValidator

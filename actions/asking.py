@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendError
+from actions.backend_errors import BackendError
 from actions.base import BackendAction
 from actions.formatting import item_names
 from actions.validation import verified_order

@@ -17,7 +17,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendClient, BackendError, TooManyAttempts, get_client
+from actions.backend_client import BackendClient, get_client
+from actions.backend_errors import BackendError, TooManyAttempts
 from actions.resume import offer_resume
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendError
+from actions.backend_errors import BackendError
 from actions.base import BackendAction
 from actions.conversation import conversation_id, transcript
 from actions.formatting import day_and_time

@@ -12,7 +12,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from actions.backend import Identity
+from actions.backend_client import Identity
 
 # The backend's conversation_id rule (docs/backend-api.md); other sender ids are hashed so that
 # a channel's odd ids still get a stable, valid id for throttling and tickets.

@@ -17,15 +17,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendError
-from actions.base import FormSubmitAction, explain_problem
+from actions.backend_errors import BackendError
 from actions.conversation import latest_text, user_texts
 from actions.empathy import replied_to_latest_message
 from actions.formatting import day, day_and_time, parse_moment
 from actions.sentiment import feeling
 from actions.settings import get_settings
 from actions.support import open_ticket, ticket_failed
-from actions.validation import OrderFormValidator, verified_order
+from actions.validation import OrderFormSubmitAction, OrderFormValidator
 
 CLAIM_CATEGORY = "delivery_problem"
 # Intents a delivery problem arrives as (actions/validation.py hands the others over).
@@ -77,16 +76,13 @@ class ValidateDeliveryProblemForm(OrderFormValidator):
         return await super().run(dispatcher, tracker, domain)
 
 
-class ActionReportDeliveryProblem(FormSubmitAction):
+class ActionReportDeliveryProblem(OrderFormSubmitAction):
     def name(self) -> str:
         return "action_report_delivery_problem"
 
-    async def submit(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def submit_order(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
     ) -> list[EventType]:
-        order = verified_order(tracker)
-        if order is None:
-            return explain_problem(dispatcher, {"code": "backend_unavailable"})
         number, status = order["order_id"], order["status"]
         kind = problem_kind(
             [text for intent in REPORTED_AS for text in user_texts(tracker, intent)]

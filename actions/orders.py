@@ -7,6 +7,7 @@ itself only runs on a yes (rules in data/rules/orders.yml).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,12 +16,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import answers
-from actions.backend import BackendError, Conflict, NotFound
-from actions.base import BackendAction, FormSubmitAction, explain_failure, explain_problem
+from actions.backend_client import Identity
+from actions.backend_errors import BackendError, Conflict, NotFound
+from actions.base import BackendAction, explain_failure, explain_problem
 from actions.conversation import client_address, conversation_id, identity
 from actions.formatting import day, items_summary
 from actions.resume import offer_resume
-from actions.validation import OrderFormValidator, order_snapshot, verified_order
+from actions.validation import (
+    OrderFormSubmitAction,
+    OrderFormValidator,
+    order_snapshot,
+    verified_order,
+)
 
 MAX_ADDRESS_CHARS = 500
 STATUSES = ("processing", "shipped", "delivered", "cancelled")
@@ -101,15 +108,14 @@ class ValidateTrackOrderForm(OrderFormValidator):
         return "validate_track_order_form"
 
 
-class ActionTrackOrder(FormSubmitAction):
+class ActionTrackOrder(OrderFormSubmitAction):
     def name(self) -> str:
         return "action_track_order"
 
-    async def submit(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def submit_order(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
     ) -> list[EventType]:
-        order = verified_order(tracker)
-        if order is None or order["status"] not in STATUSES:  # never guess a status
+        if order["status"] not in STATUSES:  # never guess a status
             return explain_problem(dispatcher, {"code": "backend_unavailable"})
         say_status(dispatcher, order)
         return [SlotSet("confirming", None), SlotSet("task_succeeded", True)]
@@ -123,18 +129,15 @@ class ValidateCancelOrderForm(OrderFormValidator):
         return "validate_cancel_order_form"
 
 
-class ActionConfirmCancel(FormSubmitAction):
+class ActionConfirmCancel(OrderFormSubmitAction):
     """Only a ``processing`` order can be cancelled: ask first, or explain why not."""
 
     def name(self) -> str:
         return "action_confirm_cancel"
 
-    async def submit(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def submit_order(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
     ) -> list[EventType]:
-        order = verified_order(tracker)
-        if order is None:
-            return explain_problem(dispatcher, {"code": "backend_unavailable"})
         if order["status"] != "processing":
             return [SlotSet("confirming", None), *say_not_cancellable(dispatcher, order)]
         dispatcher.utter_message(
@@ -145,40 +148,82 @@ class ActionConfirmCancel(FormSubmitAction):
         return [SlotSet("confirming", "cancel_order")]
 
 
-class ActionCancelOrder(BackendAction):
-    """The customer said yes: cancel in the backend, which re-checks that it has not shipped."""
+class OrderChangeAction(BackendAction, ABC):
+    """A change the customer said yes to; the backend checks again that it is still allowed.
 
-    def name(self) -> str:
-        return "action_cancel_order"
+    The question is answered either way (``confirming`` and ``slots`` are cleared); a refusal
+    (409) is explained with the status the order has now, without offering anything new.
+    """
+
+    slots: tuple[str, ...] = ()
+    """Slots the change needs besides the order and the identity."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events: list[EventType] = [SlotSet("confirming", None)]
+        events += [SlotSet(slot, None) for slot in self.slots]
         number, who = tracker.get_slot("order_id"), identity(tracker)
-        if not number or not who:
+        if not number or not who or not all(tracker.get_slot(slot) for slot in self.slots):
             return events + explain_problem(dispatcher, {"code": "backend_unavailable"})
         try:
-            order = await self.backend.cancel_order(
-                number, who, conversation_id(tracker), client_address=client_address(tracker)
-            )
+            order = await self.change(tracker, number, who)
         except Conflict as error:
-            # It left the warehouse since we asked: say so, without offering anything new.
-            status = "cancelled" if error.details.get("status") == "cancelled" else "shipped"
-            current = {**(verified_order(tracker) or {"order_id": number}), "status": status}
-            say_not_cancellable(dispatcher, current)
+            known = verified_order(tracker) or {"order_id": number}
+            self.say_refused(dispatcher, {**known, "status": self.status_now(error)})
             return events
         except NotFound:
             dispatcher.utter_message(response="utter_order_not_found")
             return events + [SlotSet("order_id", None), SlotSet("verified_order", None)]
         except BackendError as error:
             return events + explain_failure(dispatcher, error, changing=True)
-        dispatcher.utter_message(response="utter_order_cancelled_now", number=number)
+        self.say_done(dispatcher, number, order)
         return (
             events
             + [SlotSet("verified_order", order_snapshot(order)), SlotSet("task_succeeded", True)]
             + offer_resume(dispatcher, tracker, [])
         )
+
+    @abstractmethod
+    async def change(self, tracker: Tracker, number: str, who: Identity) -> dict[str, Any]:
+        """Make the change in the backend; the changed order."""
+
+    @abstractmethod
+    def status_now(self, error: Conflict) -> str:
+        """The order's status, from the backend's refusal."""
+
+    @abstractmethod
+    def say_refused(self, dispatcher: CollectingDispatcher, order: dict[str, Any]) -> None:
+        """Why the change cannot be made, for the order as it is now."""
+
+    @abstractmethod
+    def say_done(
+        self, dispatcher: CollectingDispatcher, number: str, order: dict[str, Any]
+    ) -> None:
+        """Confirm the change to order ``number``; ``order`` is the changed order."""
+
+
+class ActionCancelOrder(OrderChangeAction):
+    """The customer said yes: cancel in the backend, which re-checks that it has not shipped."""
+
+    def name(self) -> str:
+        return "action_cancel_order"
+
+    async def change(self, tracker: Tracker, number: str, who: Identity) -> dict[str, Any]:
+        return await self.backend.cancel_order(
+            number, who, conversation_id(tracker), client_address=client_address(tracker)
+        )
+
+    def status_now(self, error: Conflict) -> str:
+        return "cancelled" if error.details.get("status") == "cancelled" else "shipped"
+
+    def say_refused(self, dispatcher: CollectingDispatcher, order: dict[str, Any]) -> None:
+        say_not_cancellable(dispatcher, order)
+
+    def say_done(
+        self, dispatcher: CollectingDispatcher, number: str, order: dict[str, Any]
+    ) -> None:
+        dispatcher.utter_message(response="utter_order_cancelled_now", number=number)
 
 
 # --- change the delivery address --------------------------------------------------------------
@@ -201,7 +246,7 @@ class ValidateAddressForm(OrderFormValidator):
         return {"address": address}
 
 
-class ActionConfirmAddress(FormSubmitAction):
+class ActionConfirmAddress(OrderFormSubmitAction):
     """Reads the new address back before anything changes."""
 
     def name(self) -> str:
@@ -216,12 +261,9 @@ class ActionConfirmAddress(FormSubmitAction):
             return [SlotSet("confirming", None), SlotSet("address", None)]
         return super().explain(dispatcher, tracker, problem)
 
-    async def submit(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def submit_order(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
     ) -> list[EventType]:
-        order = verified_order(tracker)
-        if order is None:
-            return explain_problem(dispatcher, {"code": "backend_unavailable"})
         dispatcher.utter_message(
             response="utter_confirm_address",
             number=order["order_id"],
@@ -230,41 +272,30 @@ class ActionConfirmAddress(FormSubmitAction):
         return [SlotSet("confirming", "change_address")]
 
 
-class ActionChangeAddress(BackendAction):
+class ActionChangeAddress(OrderChangeAction):
+    slots = ("address",)
+
     def name(self) -> str:
         return "action_change_address"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        events: list[EventType] = [SlotSet("confirming", None), SlotSet("address", None)]
-        number, who = tracker.get_slot("order_id"), identity(tracker)
-        address = tracker.get_slot("address")
-        if not number or not who or not address:
-            return events + explain_problem(dispatcher, {"code": "backend_unavailable"})
-        try:
-            order = await self.backend.change_shipping_address(
-                number,
-                who,
-                conversation_id(tracker),
-                address,
-                client_address=client_address(tracker),
-            )
-        except Conflict as error:
-            status = error.details.get("status") or "shipped"
-            current = {**(verified_order(tracker) or {"order_id": number}), "status": status}
-            say_address_locked(dispatcher, current)
-            return events
-        except NotFound:
-            dispatcher.utter_message(response="utter_order_not_found")
-            return events + [SlotSet("order_id", None), SlotSet("verified_order", None)]
-        except BackendError as error:
-            return events + explain_failure(dispatcher, error, changing=True)
+    async def change(self, tracker: Tracker, number: str, who: Identity) -> dict[str, Any]:
+        return await self.backend.change_shipping_address(
+            number,
+            who,
+            conversation_id(tracker),
+            tracker.get_slot("address"),
+            client_address=client_address(tracker),
+        )
+
+    def status_now(self, error: Conflict) -> str:
+        return error.details.get("status") or "shipped"
+
+    def say_refused(self, dispatcher: CollectingDispatcher, order: dict[str, Any]) -> None:
+        say_address_locked(dispatcher, order)
+
+    def say_done(
+        self, dispatcher: CollectingDispatcher, number: str, order: dict[str, Any]
+    ) -> None:
         dispatcher.utter_message(
             response="utter_address_changed", number=number, address=order["shipping_address"]
-        )
-        return (
-            events
-            + [SlotSet("verified_order", order_snapshot(order)), SlotSet("task_succeeded", True)]
-            + offer_resume(dispatcher, tracker, [])
         )

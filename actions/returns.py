@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import answers
-from actions.backend import BackendError, Conflict, NotFound
+from actions.backend_errors import BackendError, Conflict, NotFound
 from actions.base import (
     BackendAction,
     FormSubmitAction,

@@ -18,7 +18,8 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendClient, BackendError, NotFound
+from actions.backend_client import BackendClient
+from actions.backend_errors import BackendError, NotFound
 from actions.base import BackendAction
 from actions.formatting import items_summary
 from actions.settings import get_settings

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import answers
-from actions.backend import BackendError
+from actions.backend_errors import BackendError
 from actions.base import BackendAction, FormSubmitAction, offer_handoff
 from actions.contact import HANDOFF_TICKET_CATEGORY, open_handoff_ticket
 from actions.conversation import conversation_id, transcript, user_texts

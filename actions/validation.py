@@ -22,8 +22,8 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import answers
-from actions.backend import BackendError, InvalidRequest, NotFound
-from actions.base import UsesBackend, problem_from_error
+from actions.backend_errors import BackendError, InvalidRequest, NotFound
+from actions.base import FormSubmitAction, UsesBackend, explain_problem, problem_from_error
 from actions.conversation import client_address, conversation_id, identity, latest_text
 from actions.delivery_words import reports_problem
 from actions.digressions import (
@@ -58,6 +58,25 @@ def verified_order(tracker: Tracker) -> dict[str, Any] | None:
     if isinstance(order, dict) and order.get("order_id") == tracker.get_slot("order_id"):
         return order
     return None
+
+
+class OrderFormSubmitAction(FormSubmitAction, ABC):
+    """The last step of an order form: it runs only with the order the form verified, and
+    without one (the lookup failed or named another order) says the system is unavailable."""
+
+    async def submit(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = verified_order(tracker)
+        if order is None:
+            return explain_problem(dispatcher, {"code": "backend_unavailable"})
+        return await self.submit_order(dispatcher, tracker, order)
+
+    @abstractmethod
+    async def submit_order(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
+    ) -> list[EventType]:
+        """The task itself, for the verified ``order``."""
 
 
 def without_cleared_candidates(tracker: Tracker) -> Tracker:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.backend import accounts, orders, returns, tickets, validation
 from bot.backend.errors import ApiError
-from bot.backend.identity import IdentityLimits
+from bot.backend.identity import IdentityLimits, OrderCall
 from bot.backend.middleware import API_PREFIX
 from bot.backend.validation import path_value, query_value, read_json, validate
 
@@ -30,9 +31,15 @@ async def _body(request: web.Request, spec: dict[str, validation.Field]) -> dict
     return validate(await read_json(request), spec)
 
 
-def _guard(request: web.Request, body: dict) -> dict:
-    """How an order call's identity check is limited: where the customer is, and the limits."""
-    return {"client_address": body["client_address"], "limits": request.app[IDENTITY_LIMITS]}
+def _order_call(request: web.Request, order_id: str, body: dict) -> OrderCall:
+    """Who asks about ``order_id`` (from the validated body), from where, and the app's limits."""
+    return OrderCall(
+        order_id,
+        body["identity"],
+        body["conversation_id"],
+        client_address=body["client_address"],
+        limits=request.app[IDENTITY_LIMITS],
+    )
 
 
 async def health(request: web.Request) -> web.Response:
@@ -54,79 +61,53 @@ async def get_customer(request: web.Request) -> web.Response:
     return web.json_response(await accounts.get_customer(request.app[ENGINE], customer_id))
 
 
-async def list_customer_orders(request: web.Request) -> web.Response:
+CustomerList = Callable[[AsyncEngine, str, int], Awaitable[list[dict]]]
+
+
+async def _customer_list(request: web.Request, key: str, load: CustomerList) -> web.Response:
+    """``{key: [...]}``: the customer's newest records, at most ``?limit=`` of them."""
     customer_id = path_value(request, "customer_id", validation.customer_id)
     limit = query_value(
         request, "limit", validation.orders_limit, default=validation.DEFAULT_ORDERS_LIMIT
     )
-    found = await accounts.customer_orders(request.app[ENGINE], customer_id, limit)
-    return web.json_response({"orders": found})
+    return web.json_response({key: await load(request.app[ENGINE], customer_id, limit)})
+
+
+async def list_customer_orders(request: web.Request) -> web.Response:
+    return await _customer_list(request, "orders", accounts.customer_orders)
 
 
 async def list_customer_tickets(request: web.Request) -> web.Response:
-    customer_id = path_value(request, "customer_id", validation.customer_id)
-    limit = query_value(
-        request, "limit", validation.orders_limit, default=validation.DEFAULT_ORDERS_LIMIT
-    )
-    found = await accounts.customer_tickets(request.app[ENGINE], customer_id, limit)
-    return web.json_response({"tickets": found})
+    return await _customer_list(request, "tickets", accounts.customer_tickets)
 
 
 async def lookup_order(request: web.Request) -> web.Response:
     order_id = path_value(request, "order_id", validation.order_id)
     body = await _body(request, validation.ORDER_CALL)
-    order = await orders.lookup_order(
-        request.app[ENGINE],
-        order_id,
-        body["identity"],
-        body["conversation_id"],
-        _now(),
-        **_guard(request, body),
-    )
-    return web.json_response(order)
+    call = _order_call(request, order_id, body)
+    return web.json_response(await orders.lookup_order(request.app[ENGINE], call, _now()))
 
 
 async def cancel_order(request: web.Request) -> web.Response:
     order_id = path_value(request, "order_id", validation.order_id)
     body = await _body(request, validation.ORDER_CALL)
-    order = await orders.cancel_order(
-        request.app[ENGINE],
-        order_id,
-        body["identity"],
-        body["conversation_id"],
-        _now(),
-        **_guard(request, body),
-    )
-    return web.json_response(order)
+    call = _order_call(request, order_id, body)
+    return web.json_response(await orders.cancel_order(request.app[ENGINE], call, _now()))
 
 
 async def change_shipping_address(request: web.Request) -> web.Response:
     order_id = path_value(request, "order_id", validation.order_id)
     body = await _body(request, validation.ADDRESS_CHANGE)
-    order = await orders.change_shipping_address(
-        request.app[ENGINE],
-        order_id,
-        body["identity"],
-        body["conversation_id"],
-        body["address"],
-        _now(),
-        **_guard(request, body),
-    )
+    call = _order_call(request, order_id, body)
+    order = await orders.change_shipping_address(request.app[ENGINE], call, body["address"], _now())
     return web.json_response(order)
 
 
 async def create_return(request: web.Request) -> web.Response:
     body = await _body(request, validation.NEW_RETURN)
+    call = _order_call(request, body["order_id"], body)
     created = await returns.create_return(
-        request.app[ENGINE],
-        body["order_id"],
-        body["identity"],
-        body["conversation_id"],
-        body["item"],
-        body["reason"],
-        body["resolution"],
-        _now(),
-        **_guard(request, body),
+        request.app[ENGINE], call, body["item"], body["reason"], body["resolution"], _now()
     )
     return web.json_response(created, status=201)
 

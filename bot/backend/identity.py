@@ -141,3 +141,27 @@ async def verify_order_identity(
         raise too_many_attempts(retry_after)
     if not verified:
         raise order_not_found()
+
+
+@dataclass(frozen=True)
+class OrderCall:
+    """Who asks about which order, from where, under which limits: what every identity-checked
+    order call (lookup, cancel, address change, return) carries, so each takes it as one."""
+
+    order_id: str
+    identity: Identity
+    conversation_id: str
+    client_address: str | None = None
+    limits: IdentityLimits = IdentityLimits()  # noqa: RUF009 (frozen, shared safely)
+
+    async def verify(self, engine: AsyncEngine, now: datetime) -> None:
+        """:func:`verify_order_identity` for this call."""
+        await verify_order_identity(
+            engine,
+            self.order_id,
+            self.identity,
+            self.conversation_id,
+            now,
+            client_address=self.client_address,
+            limits=self.limits,
+        )

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import Select
 
 from bot.backend.errors import ApiError
 from bot.backend.formatting import iso_date, iso_datetime, money
-from bot.backend.identity import IdentityLimits, verify_order_identity
+from bot.backend.identity import OrderCall
 from bot.backend.schema import order_items, orders, products
-from bot.backend.validation import Identity
 
 
 async def load_orders(conn: AsyncConnection, order_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -22,18 +22,22 @@ async def load_orders(conn: AsyncConnection, order_ids: Sequence[str]) -> list[d
         return []
     rows = (await conn.execute(select(orders).where(orders.c.order_id.in_(order_ids)))).all()
     item_rows = (
-        await conn.execute(
-            select(order_items, products.c.name)
-            .join(products, products.c.sku == order_items.c.sku)
-            .where(order_items.c.order_id.in_(order_ids))
-            .order_by(order_items.c.id)
-        )
+        await conn.execute(order_lines().where(order_items.c.order_id.in_(order_ids)))
     ).all()
     items: dict[str, list[Any]] = {}
     for item in item_rows:
         items.setdefault(item.order_id, []).append(item)
     by_id = {row.order_id: _order_payload(row, items.get(row.order_id, [])) for row in rows}
     return [by_id[order_id] for order_id in order_ids if order_id in by_id]
+
+
+def order_lines() -> Select:
+    """Order lines with their product names, in the order they were bought (add a ``where``)."""
+    return (
+        select(order_items, products.c.name)
+        .join(products, products.c.sku == order_items.c.sku)
+        .order_by(order_items.c.id)
+    )
 
 
 def _order_payload(row: Any, items: list[Any]) -> dict[str, Any]:
@@ -66,106 +70,57 @@ async def _load_order(engine: AsyncEngine, order_id: str) -> dict[str, Any]:
         return (await load_orders(conn, [order_id]))[0]
 
 
-async def lookup_order(
-    engine: AsyncEngine,
-    order_id: str,
-    identity: Identity,
-    conversation_id: str,
-    now: datetime,
-    *,
-    client_address: str | None = None,
-    limits: IdentityLimits = IdentityLimits(),  # noqa: B008 (frozen)
+async def lookup_order(engine: AsyncEngine, call: OrderCall, now: datetime) -> dict[str, Any]:
+    await call.verify(engine, now)
+    return await _load_order(engine, call.order_id)
+
+
+async def _change_while_processing(
+    engine: AsyncEngine, order_id: str, values: dict[str, Any], code: str, rule: str
 ) -> dict[str, Any]:
-    await verify_order_identity(
-        engine,
-        order_id,
-        identity,
-        conversation_id,
-        now,
-        client_address=client_address,
-        limits=limits,
-    )
-    return await _load_order(engine, order_id)
-
-
-async def _update_if_processing(
-    engine: AsyncEngine, order_id: str, values: dict[str, Any]
-) -> str | None:
     """Apply ``values`` only while the order is still processing (one atomic UPDATE, so two
-    racing requests cannot both win); return the blocking status when it is not."""
+    racing requests cannot both win) and return the changed order; otherwise answer 409
+    ``code`` with the blocking status and the ``rule`` it broke."""
     async with engine.begin() as conn:
         result = await conn.execute(
             update(orders)
             .where(orders.c.order_id == order_id, orders.c.status == "processing")
             .values(**values)
         )
-        if result.rowcount == 1:
-            return None
-        return (
-            await conn.execute(select(orders.c.status).where(orders.c.order_id == order_id))
-        ).scalar_one()
-
-
-async def cancel_order(
-    engine: AsyncEngine,
-    order_id: str,
-    identity: Identity,
-    conversation_id: str,
-    now: datetime,
-    *,
-    client_address: str | None = None,
-    limits: IdentityLimits = IdentityLimits(),  # noqa: B008 (frozen)
-) -> dict[str, Any]:
-    await verify_order_identity(
-        engine,
-        order_id,
-        identity,
-        conversation_id,
-        now,
-        client_address=client_address,
-        limits=limits,
-    )
-    blocking_status = await _update_if_processing(
-        engine, order_id, {"status": "cancelled", "updated_at": now}
-    )
+        blocking_status = None
+        if result.rowcount != 1:
+            blocking_status = (
+                await conn.execute(select(orders.c.status).where(orders.c.order_id == order_id))
+            ).scalar_one()
     if blocking_status is not None:
         raise ApiError(
             409,
-            "not_cancellable",
-            f"Order {order_id} is {blocking_status}; only processing orders can be cancelled.",
+            code,
+            f"Order {order_id} is {blocking_status}; {rule}",
             extra={"status": blocking_status},
         )
     return await _load_order(engine, order_id)
+
+
+async def cancel_order(engine: AsyncEngine, call: OrderCall, now: datetime) -> dict[str, Any]:
+    await call.verify(engine, now)
+    return await _change_while_processing(
+        engine,
+        call.order_id,
+        {"status": "cancelled", "updated_at": now},
+        "not_cancellable",
+        "only processing orders can be cancelled.",
+    )
 
 
 async def change_shipping_address(
-    engine: AsyncEngine,
-    order_id: str,
-    identity: Identity,
-    conversation_id: str,
-    address: str,
-    now: datetime,
-    *,
-    client_address: str | None = None,
-    limits: IdentityLimits = IdentityLimits(),  # noqa: B008 (frozen)
+    engine: AsyncEngine, call: OrderCall, address: str, now: datetime
 ) -> dict[str, Any]:
-    await verify_order_identity(
+    await call.verify(engine, now)
+    return await _change_while_processing(
         engine,
-        order_id,
-        identity,
-        conversation_id,
-        now,
-        client_address=client_address,
-        limits=limits,
+        call.order_id,
+        {"shipping_address": address, "updated_at": now},
+        "address_locked",
+        "the address can only change before shipping.",
     )
-    blocking_status = await _update_if_processing(
-        engine, order_id, {"shipping_address": address, "updated_at": now}
-    )
-    if blocking_status is not None:
-        raise ApiError(
-            409,
-            "address_locked",
-            f"Order {order_id} is {blocking_status}; the address can only change before shipping.",
-            extra={"status": blocking_status},
-        )
-    return await _load_order(engine, order_id)

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.backend.errors import ApiError
 from bot.backend.formatting import iso_date, iso_datetime, money
-from bot.backend.identity import IdentityLimits, verify_order_identity
+from bot.backend.identity import OrderCall
+from bot.backend.orders import order_lines
 from bot.backend.schema import order_items, orders, products, returns
-from bot.backend.validation import Identity
 
 RETURN_WINDOW_DAYS = 30
 REFUND_BUSINESS_DAYS = 7  # the far end of the "5-7 business days" customers are promised
@@ -133,38 +133,16 @@ def _already_returned(sku: str) -> ApiError:
 
 
 async def create_return(
-    engine: AsyncEngine,
-    order_id: str,
-    identity: Identity,
-    conversation_id: str,
-    item: str,
-    reason: str,
-    resolution: str,
-    now: datetime,
-    *,
-    client_address: str | None = None,
-    limits: IdentityLimits = IdentityLimits(),  # noqa: B008 (frozen)
+    engine: AsyncEngine, call: OrderCall, item: str, reason: str, resolution: str, now: datetime
 ) -> dict[str, Any]:
-    await verify_order_identity(
-        engine,
-        order_id,
-        identity,
-        conversation_id,
-        now,
-        client_address=client_address,
-        limits=limits,
-    )
+    await call.verify(engine, now)
+    order_id, conversation_id = call.order_id, call.conversation_id
     rma = new_rma()
     try:
         async with engine.begin() as conn:
             await _check_returnable(conn, order_id, now)
             lines = (
-                await conn.execute(
-                    select(order_items, products.c.name)
-                    .join(products, products.c.sku == order_items.c.sku)
-                    .where(order_items.c.order_id == order_id)
-                    .order_by(order_items.c.id)
-                )
+                await conn.execute(order_lines().where(order_items.c.order_id == order_id))
             ).all()
             line = match_item(lines, item)
             same_line = select(returns.c.id).where(returns.c.order_item_id == line.id)

@@ -3,7 +3,7 @@ cases (5 or 10 days vs 90 days after delivery) stay true whenever the database i
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -42,84 +42,95 @@ def _tracking(carrier: str, number: str) -> dict[str, str]:
     }
 
 
+def _processing(
+    order_id: str, customer_id: str, expected: date, address: str, created_at: datetime
+) -> dict[str, Any]:
+    """An order not shipped yet: no tracking, still cancellable, its address still changeable."""
+    return {
+        "order_id": order_id,
+        "customer_id": customer_id,
+        "status": "processing",
+        "expected_delivery": expected,
+        "shipping_address": address,
+        "created_at": created_at,
+    }
+
+
+def _delivered(
+    order_id: str,
+    customer_id: str,
+    tracking: dict[str, str],
+    delivered_at: datetime,
+    address: str,
+    created_at: datetime,
+) -> dict[str, Any]:
+    """An order delivered on the day it was expected."""
+    return {
+        "order_id": order_id,
+        "customer_id": customer_id,
+        "status": "delivered",
+        **tracking,
+        "expected_delivery": delivered_at.date(),
+        "delivered_at": delivered_at,
+        "shipping_address": address,
+        "created_at": created_at,
+    }
+
+
 def seed_orders(now: datetime) -> list[tuple[dict[str, Any], list[tuple[str, int]]]]:
     """Each order's row and its (sku, quantity) lines."""
     today = now.date()
-    delivered_10 = now - timedelta(days=10)
-    delivered_90 = now - timedelta(days=90)
-    delivered_5 = now - timedelta(days=5)
+    days = timedelta(days=1)
+    shipped = {
+        "order_id": "10001",
+        "customer_id": "C1001",
+        "status": "shipped",
+        **_tracking("UPS", "1Z999AA10123456784"),
+        "expected_delivery": today + 2 * days,
+        "shipping_address": ALEX_ADDRESS,
+        "created_at": now - 3 * days,
+    }
     return [
+        (shipped, [("WH-1000", 1)]),
         (
-            {
-                "order_id": "10001",
-                "customer_id": "C1001",
-                "status": "shipped",
-                **_tracking("UPS", "1Z999AA10123456784"),
-                "expected_delivery": today + timedelta(days=2),
-                "shipping_address": ALEX_ADDRESS,
-                "created_at": now - timedelta(days=3),
-            },
-            [("WH-1000", 1)],
-        ),
-        (
-            {
-                "order_id": "10002",
-                "customer_id": "C1001",
-                "status": "processing",
-                "expected_delivery": today + timedelta(days=5),
-                "shipping_address": ALEX_ADDRESS,
-                "created_at": now - timedelta(days=1),
-            },
+            _processing("10002", "C1001", today + 5 * days, ALEX_ADDRESS, now - days),
             [("TS-CTN-M", 2), ("WB-750", 1)],
         ),
         (
-            {
-                "order_id": "10003",
-                "customer_id": "C1001",
-                "status": "delivered",
-                **_tracking("FedEx", "794612345678"),
-                "expected_delivery": delivered_10.date(),
-                "delivered_at": delivered_10,
-                "shipping_address": ALEX_ADDRESS,
-                "created_at": now - timedelta(days=15),
-            },
+            _delivered(
+                "10003",
+                "C1001",
+                _tracking("FedEx", "794612345678"),
+                now - 10 * days,
+                ALEX_ADDRESS,
+                now - 15 * days,
+            ),
             [("TRS-42", 1), ("SK-RUN-3", 1)],
         ),
         (
-            {
-                "order_id": "10004",
-                "customer_id": "C1001",
-                "status": "delivered",
-                **_tracking("UPS", "1Z999AA10123456785"),
-                "expected_delivery": delivered_90.date(),
-                "delivered_at": delivered_90,
-                "shipping_address": ALEX_ADDRESS,
-                "created_at": now - timedelta(days=95),
-            },
+            _delivered(
+                "10004",
+                "C1001",
+                _tracking("UPS", "1Z999AA10123456785"),
+                now - 90 * days,
+                ALEX_ADDRESS,
+                now - 95 * days,
+            ),
             [("RJ-200", 1)],
         ),
         (
-            {
-                "order_id": "20001",
-                "customer_id": "C1002",
-                "status": "processing",
-                "expected_delivery": today + timedelta(days=4),
-                "shipping_address": SAM_ADDRESS,
-                "created_at": now - timedelta(hours=2),
-            },
+            _processing("20001", "C1002", today + 4 * days, SAM_ADDRESS, now - timedelta(hours=2)),
             [("CG-BURR", 1)],
         ),
         (
-            {
-                "order_id": "20002",
-                "customer_id": "C1002",
-                "status": "delivered",
-                **_tracking("UPS", "1Z999AA10123456786"),
-                "expected_delivery": delivered_5.date(),
-                "delivered_at": delivered_5,
-                "shipping_address": SAM_ADDRESS,
-                "created_at": now - timedelta(days=9),
-            },
+            _delivered(
+                "20002",
+                "C1002",
+                _tracking("UPS", "1Z999AA10123456786"),
+                now - 5 * days,
+                SAM_ADDRESS,
+                now - 9 * days,
+            ),
             [("WB-750", 1), ("SK-RUN-3", 2)],
         ),
     ]

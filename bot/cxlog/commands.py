@@ -15,15 +15,17 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.cxlog.store import CXStore
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``cxlog`` subcommands, for bot/cli.py."""
-    commands = parser.add_subparsers(dest="cxlog_command", required=True)
+def register(commands: argparse._SubParsersAction) -> None:
+    """The ``cxlog`` command and its subcommands, for bot/cli.py."""
+    cxlog = commands.add_parser("cxlog", help="CX log: migrate, consume, purge, export, delete")
+    cxlog.set_defaults(handler=lambda args: run(load_settings(), args))
+    commands = cxlog.add_subparsers(dest="cxlog_command", required=True)
     commands.add_parser("migrate", help="create or upgrade the CX log database")
     consume = commands.add_parser("consume", help="feed the CX log from RabbitMQ (scale-out)")
     consume.add_argument("--queue", help="queue to read (default RABBITMQ_QUEUE)")

@@ -24,7 +24,14 @@ from aio_pika.exceptions import AMQPConnectionError
 
 from bot.cxlog.events import Sanitizer
 from bot.cxlog.store import CXStore
-from bot.cxlog.writer import RETRY_MAX_S, RETRY_MIN_S, STORE_ERRORS, SWEEP_EVERY_S
+from bot.cxlog.writer import (
+    RETRY_MAX_S,
+    RETRY_MIN_S,
+    STORE_ERRORS,
+    SWEEP_EVERY_S,
+    load_stored_names,
+    write_isolating,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +101,7 @@ class CXLogConsumer:
                 await self._reject(message)
             else:
                 raws.append((message, raw))
-        await self._load_names([raw for _, raw in raws])
+        await load_stored_names(self.store, self.sanitizer, [raw for _, raw in raws])
         pairs = [(message, self.sanitizer.sanitize(raw)) for message, raw in raws]
         events = [event for _, event in pairs if event is not None]
 
@@ -114,23 +121,12 @@ class CXLogConsumer:
         events: list[dict[str, Any]],
     ) -> None:
         """Write the batch; events that fail for a reason of their own are rejected alone."""
-        try:
-            await self.store.write(events)
-            return
-        except STORE_ERRORS:
-            raise
-        except Exception:
-            logger.exception("cxlog: a batch of %d events failed; isolating the cause", len(events))
-        for message, event in pairs:
-            if event is None:
-                continue
-            try:
-                await self.store.write([event])
-            except STORE_ERRORS:
-                raise
-            except Exception:
-                logger.exception("cxlog: rejected event %s", event.get("event_id"))
-                await self._reject(message)
+        messages = [message for message, event in pairs if event is not None]
+
+        async def reject(index: int) -> None:
+            await self._reject(messages[index])
+
+        await write_isolating(self.store, events, reject)
 
     async def _connect(self, stop: asyncio.Event) -> AbstractRobustConnection | None:
         """RabbitMQ may start after us (or restart): keep trying until it answers or we stop."""
@@ -148,17 +144,6 @@ class CXLogConsumer:
     async def _reject(self, message: AbstractIncomingMessage) -> None:
         self.stats.rejected += 1
         await message.reject(requeue=False)
-
-    async def _load_names(self, raws: list[dict[str, Any]]) -> None:
-        names = self.sanitizer.names
-        senders = {raw.get("sender_id") for raw in raws}
-        unknown = [sender for sender in senders if isinstance(sender, str) and sender not in names]
-        if not unknown:
-            return
-        with contextlib.suppress(*STORE_ERRORS):
-            stored = await self.store.name_digests(unknown)
-            for sender in unknown:
-                names.merge_stored(sender, stored.get(sender, ()))
 
     async def _sweep(self) -> None:
         if time.monotonic() < self._next_sweep:

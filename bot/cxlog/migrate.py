@@ -1,7 +1,6 @@
 """Run the CX store's alembic migrations programmatically (``python -m bot cxlog migrate``).
 
-There is no alembic.ini: the migrations live in this package and the database URL is handed to
-env.py through the config's attributes (an ini file would %-interpolate passwords in the URL).
+The migrations live in this package; configuring alembic and env.py are bot/migrations_toolkit.py.
 The review app's tables are further revisions in the same directory, so ``upgrade`` creates them
 too. Every process that writes the store migrates on start when the schema is behind (the CX
 consumers and the review app of the scale-out profile start together), so on Postgres the
@@ -13,7 +12,6 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -21,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.files import prepare_sqlite_file
+from bot import migrations_toolkit
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "cxlog_alembic_version"
@@ -30,17 +28,14 @@ MIGRATION_LOCK_KEY = zlib.crc32(VERSION_TABLE.encode())
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["database_url"] = database_url
-    return config
+    """The alembic config of this package's migrations, for ``database_url``."""
+    return migrations_toolkit.alembic_config(MIGRATIONS_DIR, database_url)
 
 
 def upgrade(database_url: str) -> None:
-    """Bring the schema to the newest revision; env.py runs its own event loop, so call this
-    from synchronous code (or a worker thread), never from inside a running loop."""
-    prepare_sqlite_file(database_url)
-    command.upgrade(alembic_config(database_url), "heads")
+    """Bring the schema to the newest revision(s); env.py runs its own event loop, so
+    call this from synchronous code (or a worker thread), never from inside a running loop."""
+    migrations_toolkit.upgrade(MIGRATIONS_DIR, database_url, "heads")
 
 
 def serialise_migrations(connection: Connection) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,7 +150,7 @@ class CXLogWriter:
             return
         writable = not self.spool.pending and await self._store_ready()
         if writable:
-            await self._load_names(raw_batch)
+            await load_stored_names(self.store, self.sanitizer, raw_batch)
         events = self.sanitizer.sanitize_all(raw_batch)
         if not writable:
             self._spool(events)
@@ -193,23 +194,12 @@ class CXLogWriter:
         self._schedule_replay(failed=False)
 
     async def _write(self, events: list[dict[str, Any]]) -> None:
-        """Write a batch; if the events themselves make it fail, write them one by one and set
-        the offending ones aside in the spool's rejected file, so they cannot block the rest."""
-        try:
-            await self.store.write(events)
-            return
-        except STORE_ERRORS:
-            raise
-        except Exception:
-            logger.exception("cxlog: a batch of %d events failed; isolating the cause", len(events))
-        for event in events:
-            try:
-                await self.store.write([event])
-            except STORE_ERRORS:
-                raise
-            except Exception:
-                logger.exception("cxlog: rejected event %s", event.get("event_id"))
-                self.spool.reject(event)
+        """Write a batch; events that make it fail go to the spool's rejected file."""
+
+        async def reject(index: int) -> None:
+            self.spool.reject(events[index])
+
+        await write_isolating(self.store, events, reject)
 
     async def _store_ready(self) -> bool:
         if self._schema_ready:
@@ -221,21 +211,6 @@ class CXLogWriter:
             return False
         self._schema_ready = True
         return True
-
-    async def _load_names(self, raw_batch: list[dict[str, Any]]) -> None:
-        """Known name digests of conversations this process has not seen yet (e.g. after a
-        restart); without the store, redaction falls back to what is cached."""
-        names = self.sanitizer.names
-        senders = {raw.get("sender_id") for raw in raw_batch}
-        unknown = [sender for sender in senders if isinstance(sender, str) and sender not in names]
-        if not unknown:
-            return
-        try:
-            stored = await self.store.name_digests(unknown)
-        except STORE_ERRORS:
-            return
-        for sender in unknown:
-            names.merge_stored(sender, stored.get(sender, ()))
 
     def _spool(self, events: list[dict[str, Any]]) -> None:
         if self.spool.append(events):
@@ -253,3 +228,46 @@ class CXLogWriter:
 
 def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+
+
+async def write_isolating(
+    store: CXStore, events: list[dict[str, Any]], reject: Callable[[int], Awaitable[None]]
+) -> None:
+    """Write ``events`` as one batch; if the events themselves make it fail, write them one by
+    one and hand the index of each offending one to ``reject``, so they cannot block the rest.
+    ``STORE_ERRORS`` (the store, not the events) propagate: the caller retries or spools.
+    Shared by the in-process writer and the RabbitMQ consumer."""
+    try:
+        await store.write(events)
+        return
+    except STORE_ERRORS:
+        raise
+    except Exception:
+        logger.exception("cxlog: a batch of %d events failed; isolating the cause", len(events))
+    for index, event in enumerate(events):
+        try:
+            await store.write([event])
+        except STORE_ERRORS:
+            raise
+        except Exception:
+            logger.exception("cxlog: rejected event %s", event.get("event_id"))
+            await reject(index)
+
+
+async def load_stored_names(
+    store: CXStore, sanitizer: Sanitizer, raw_batch: list[dict[str, Any]]
+) -> None:
+    """Known name digests of conversations this process has not seen yet (e.g. after a
+    restart); without the store, redaction falls back to what is cached. Shared by the
+    in-process writer and the RabbitMQ consumer."""
+    names = sanitizer.names
+    senders = {raw.get("sender_id") for raw in raw_batch}
+    unknown = [sender for sender in senders if isinstance(sender, str) and sender not in names]
+    if not unknown:
+        return
+    try:
+        stored = await store.name_digests(unknown)
+    except STORE_ERRORS:
+        return
+    for sender in unknown:
+        names.merge_stored(sender, stored.get(sender, ()))

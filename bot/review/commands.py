@@ -1,8 +1,7 @@
-"""``python -m bot review serve`` and ``python -m bot users add <name> --role admin
-[--display-name "Sam"]``.
+"""``python -m bot users add <name> --role admin [--display-name "Sam"]``.
 
-``review serve`` runs :func:`bot.web.serve`, which bot/cli.py sets as its handler: the web process
-is composed above this package.
+``python -m bot review serve`` is bot/cli.py's own: it runs :func:`bot.web.serve`, the web process
+composed above this package.
 
 Every ``python -m bot`` call builds these parsers, so the app and the database code are imported
 only when a command runs.
@@ -65,12 +64,8 @@ def add_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(commands: argparse._SubParsersAction) -> None:
-    """The ``review`` and ``users`` commands, for bot/cli.py."""
-    review = commands.add_parser("review", help="review app for the CX team")
-    review_commands = review.add_subparsers(dest="review_command", required=True)
-    review_commands.add_parser("serve", help="serve the review app on BOT_HOST:REVIEW_PORT")
-
+def register(commands: argparse._SubParsersAction) -> None:
+    """The ``users`` command, for bot/cli.py."""
     users = commands.add_parser("users", help="review app accounts")
     users_commands = users.add_subparsers(dest="users_command", required=True)
     add = users_commands.add_parser("add", help="create an account (prompts for the password)")

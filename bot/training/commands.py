@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from bot.cxlog.database import create_engine, session_factory
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from bot.training.candidate import latest_candidate, train_candidate
 from bot.training.discovery import discover
 from bot.training.evaluate import evaluate_model
@@ -191,8 +191,11 @@ def run_rollback(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    nlu = commands.add_parser("nlu", help="learn from conversation logs").add_subparsers()
+def register(commands: argparse._SubParsersAction) -> None:
+    """The ``nlu`` command and its steps, for bot/cli.py."""
+    nlu_command = commands.add_parser("nlu", help="learn from conversation logs")
+    nlu_command.set_defaults(handler=lambda args: args.nlu_handler(load_settings(), args))
+    nlu = nlu_command.add_subparsers()
     inbox = nlu.add_parser("inbox", help="logged messages worth labelling, most frequent first")
     inbox.add_argument("--limit", type=int, default=50)
     inbox.set_defaults(nlu_handler=run_inbox)

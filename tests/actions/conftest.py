@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from actions.backend import BackendClient, get_client
+from actions.backend_client import BackendClient, get_client
 from actions.settings import ActionSettings, get_settings
 from tests.actions.fault_servers import FaultyBackend, running_faulty_backend
 from tests.support.processes import PROJECT_ROOT, VENV_BIN, ServerProcess, free_port

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from actions.backend import (
-    BackendClient,
+from actions.backend_client import BackendClient, get_client
+from actions.backend_errors import (
     BackendError,
     BackendProtocolError,
     BackendUnavailable,
@@ -29,7 +29,6 @@ from actions.backend import (
     NotFound,
     TooManyAttempts,
     Unauthorized,
-    get_client,
 )
 from actions.settings import ActionSettings, load_settings
 from tests.actions.conftest import RunningBackend
@@ -531,7 +530,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 PROBE_ACTION = """
 from rasa_sdk import Action
 
-from actions.backend import get_client
+from actions.backend_client import get_client
 
 
 class ActionProbeBackend(Action):

@@ -10,7 +10,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions import answers
-from actions.backend import BackendClient
+from actions.backend_client import BackendClient
 from actions.delivery import problem_kind
 from actions.digressions import digression_target, is_stop, slots_before_latest_message
 from actions.formatting import amount

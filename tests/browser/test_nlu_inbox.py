@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -34,7 +33,8 @@ from tests.review.harness import (
     sqlite_url,
     write_chats,
 )
-from tests.support.processes import PROJECT_ROOT, VENV_BIN, ServerProcess, free_port
+from tests.support.processes import VENV_BIN, ServerProcess, free_port
+from tests.support.project import copy_project
 
 LOYALTY = [
     "how many loyalty points have i got",
@@ -62,15 +62,6 @@ def logged_chats() -> list[Chat]:
         for n, (text, intent, confidence) in enumerate(unsure)
     ]
     return chats
-
-
-def copy_project(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy(PROJECT_ROOT / name, target / name)
-    for name in ("data", "evaluation"):
-        shutil.copytree(PROJECT_ROOT / name, target / name)
-    return target
 
 
 def serve(tmp_path: Path, extra_env: dict[str, str]) -> ServerProcess:

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.cxlog.broker import CXLogEventBroker
-from bot.cxlog.models import Conversation, ProcessedEvent, Turn
+from bot.cxlog.models import Conversation, Turn
 from bot.cxlog.store import CXStore
-from tests.cxlog.conftest import ABANDON_MINUTES
+from tests.cxlog.conftest import ABANDON_MINUTES, table_counts
 from tests.cxlog.rasa_events import Chat
 
 # Not a timing assertion: only how long a test waits for the background writer before failing.
@@ -53,19 +53,6 @@ async def settled(broker: CXLogEventBroker) -> None:
     await writer.drain()
     await wait_for(lambda: not writer.spool.pending, "the spool to be replayed")
     await writer.drain()
-
-
-async def table_counts(url: str) -> tuple[int, int, int]:
-    store = CXStore.from_url(url, ABANDON_MINUTES)
-    try:
-        async with store.engine.connect() as connection:
-            return (
-                await connection.scalar(select(func.count()).select_from(Conversation)),
-                await connection.scalar(select(func.count()).select_from(Turn)),
-                await connection.scalar(select(func.count()).select_from(ProcessedEvent)),
-            )
-    finally:
-        await store.close()
 
 
 def chat_with_turns(sender_id: str, turns: int) -> Chat:

@@ -15,14 +15,14 @@ from pathlib import Path
 import aio_pika
 import pytest
 from rasa.core.brokers.pika import PikaEventBroker
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.cxlog.broker import build_sanitizer
 from bot.cxlog.consumer import CXLogConsumer
-from bot.cxlog.models import Conversation, ProcessedEvent, Turn
+from bot.cxlog.models import Turn
 from bot.cxlog.store import CXStore
 from bot.settings import load_settings
-from tests.cxlog.conftest import ABANDON_MINUTES
+from tests.cxlog.conftest import ABANDON_MINUTES, table_counts
 from tests.cxlog.test_broker import KEPT_PER_TURN, WAIT_LIMIT_S, chat_with_turns
 from tests.support.processes import ServerProcess
 
@@ -63,23 +63,10 @@ async def publish_with_rasa(route: Route, events: list[dict]) -> None:
         await broker.close()
 
 
-async def counts(url: str) -> tuple[int, int, int]:
-    store = CXStore.from_url(url, ABANDON_MINUTES)
-    try:
-        async with store.engine.connect() as connection:
-            return (
-                await connection.scalar(select(func.count()).select_from(Conversation)),
-                await connection.scalar(select(func.count()).select_from(Turn)),
-                await connection.scalar(select(func.count()).select_from(ProcessedEvent)),
-            )
-    finally:
-        await store.close()
-
-
 async def wait_for_count(url: str, processed: int, at_least: bool = False) -> int:
     deadline = time.monotonic() + WAIT_LIMIT_S
     while True:
-        found = (await counts(url))[2]
+        found = (await table_counts(url))[2]
         if found == processed or (at_least and found >= processed):
             return found
         if time.monotonic() > deadline:
@@ -124,7 +111,7 @@ async def test_consumer_killed_mid_stream_loses_and_duplicates_nothing(
         await wait_for_count(cx_url, total_turns * KEPT_PER_TURN)
     finally:
         consumer.stop()
-    assert await counts(cx_url) == (30, total_turns, total_turns * KEPT_PER_TURN)
+    assert await table_counts(cx_url) == (30, total_turns, total_turns * KEPT_PER_TURN)
     assert await queue_depth(route) == 0
 
 
@@ -183,7 +170,7 @@ async def test_consumer_holds_messages_while_the_store_is_locked(route: Route, c
         await publish_with_rasa(route, chat.events)
         await asyncio.sleep(1.5)  # the consumer retries meanwhile; nothing may be acknowledged
         assert consumer.stats.received > 0 and consumer.stats.written == 0
-        assert await counts(cx_url) == (0, 0, 0)
+        assert await table_counts(cx_url) == (0, 0, 0)
         lock.rollback()
         lock.close()
         await wait_for_count(cx_url, 5 * KEPT_PER_TURN)
@@ -191,5 +178,5 @@ async def test_consumer_holds_messages_while_the_store_is_locked(route: Route, c
         stop.set()
         await running
         await store.close()
-    assert await counts(cx_url) == (1, 5, 5 * KEPT_PER_TURN)
+    assert await table_counts(cx_url) == (1, 5, 5 * KEPT_PER_TURN)
     assert await queue_depth(route) == 0

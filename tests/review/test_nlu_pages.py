@@ -41,6 +41,7 @@ from tests.review.harness import (
     write_chats,
 )
 from tests.support.processes import PROJECT_ROOT
+from tests.support.project import copy_project
 
 LOYALTY = [
     "how many loyalty points do i have",
@@ -77,16 +78,6 @@ def logged_chats() -> list[Chat]:
         ),
     ]
     return chats
-
-
-def copy_project(target: Path) -> Path:
-    """The Rasa project's training inputs, copied so export may change them."""
-    target.mkdir(parents=True)
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy(PROJECT_ROOT / name, target / name)
-    for name in ("data", "evaluation"):
-        shutil.copytree(PROJECT_ROOT / name, target / name)
-    return target
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import Conversation, Turn
-from tests.support.processes import PROJECT_ROOT
+from tests.support.project import copy_project
 
 GIFT_CARD_MESSAGES = [
     "how much is left on my gift card",
@@ -71,16 +70,6 @@ def log_turn(cx_session: AsyncSession) -> LogTurn:
         return turn
 
     return add
-
-
-def copy_project(target: Path) -> Path:
-    """The Rasa project's training inputs, copied so export and training can change them."""
-    target.mkdir(parents=True)
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy(PROJECT_ROOT / name, target / name)
-    for name in ("data", "evaluation"):
-        shutil.copytree(PROJECT_ROOT / name, target / name)
-    return target
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ from tests.support.processes import (
     say,
     write_endpoints,
 )
-from tests.training.conftest import copy_project
+from tests.support.project import copy_project
 
 # Three real trainings: minutes on an idle two-core machine, more when it is shared.
 pytestmark = [pytest.mark.slow, pytest.mark.trains, pytest.mark.timeout(1800)]

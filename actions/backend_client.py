@@ -1,7 +1,8 @@
 """The action server's one client for the commerce backend (contract: docs/backend-api.md).
 
 Usage: every method is a coroutine returning the contract's shapes as plain dicts (Customer,
-Order, Return, Ticket; ``recent_orders`` and ``list_returns`` return lists of them):
+Order, Return, Ticket; ``recent_orders`` and ``list_returns`` return lists of them); the errors
+to catch are in ``actions.backend_errors``:
 
     try:
         order = await get_client().lookup_order(order_id, {"email": email}, tracker.sender_id)
@@ -21,12 +22,9 @@ through timeouts while the backend is down.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -35,6 +33,18 @@ import aiohttp
 from sanic import Sanic
 from sanic.exceptions import SanicException
 
+from actions.backend_errors import BackendProtocolError, BackendUnavailable, InvalidRequest
+from actions.backend_replies import (
+    CUSTOMER_KEYS,
+    ORDER_KEYS,
+    RETURN_KEYS,
+    STATUS_KEYS,
+    TICKET_KEYS,
+    interpret,
+    listed,
+    shaped,
+)
+from actions.circuit_breaker import CircuitBreaker
 from actions.settings import ActionSettings, get_settings
 
 log = logging.getLogger(__name__)
@@ -43,146 +53,6 @@ T = TypeVar("T")
 
 Identity = dict[str, str]
 """``{"email": ...}`` (anonymous chat) or ``{"customer_id": ...}`` (verified by the widget)."""
-
-# Keys each shape must carry (docs/backend-api.md, "Shapes"); a reply without them is not trusted.
-CUSTOMER_KEYS = frozenset({"customer_id", "first_name", "last_name", "email"})
-ORDER_KEYS = frozenset(
-    {"order_id", "customer_id", "status", "carrier", "tracking_number", "tracking_url"}
-    | {"expected_delivery", "delivered_at", "shipping_address", "created_at", "total", "items"}
-)
-RETURN_KEYS = frozenset(
-    {"rma", "order_id", "item", "reason", "resolution", "status", "refund_method"}
-    | {"refund_status", "refund_amount", "refund_eta", "refunded_at", "dropoff_instructions"}
-    | {"label_url", "created_at"}
-)
-TICKET_KEYS = frozenset(
-    {"ticket_id", "category", "summary", "status", "follow_up_due", "created_at"}
-)
-STATUS_KEYS = frozenset({"status"})
-
-
-class BackendError(Exception):
-    """Base of every failure. ``code`` is the contract's error code when the backend sent one,
-    ``details`` the error body's other fields (``status``, ``window_days``, ``items``, ...)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.details = details or {}
-
-
-UnavailableReason = Literal["unreachable", "timeout", "server_error", "circuit_open"]
-
-
-class BackendUnavailable(BackendError):
-    """No usable answer: nothing listening, too slow, a 5xx, or the circuit is open (not tried)."""
-
-    def __init__(self, reason: UnavailableReason, message: str, *, status: int | None = None):
-        super().__init__(message, status=status)
-        self.reason = reason
-
-
-class BackendProtocolError(BackendError):
-    """The backend answered something the contract does not allow (not JSON, wrong shape)."""
-
-
-class Unauthorized(BackendError):
-    """The backend refused our service token: a deployment mistake, not the customer's."""
-
-
-class InvalidRequest(BackendError):
-    """The backend (or this client) refused the input; ``fields`` maps each bad field to why."""
-
-    @property
-    def fields(self) -> dict[str, str]:
-        fields = self.details.get("fields")
-        return fields if isinstance(fields, dict) else {}
-
-
-class NotFound(BackendError):
-    """No such resource; for orders also "not this customer's" (the two are indistinguishable)."""
-
-
-class Conflict(BackendError):
-    """The resource's state forbids the change; ``code`` and ``details`` say why."""
-
-
-class TooManyAttempts(BackendError):
-    """Too many failed identity checks for the order or from the customer's address;
-    ``retry_after`` is in seconds."""
-
-    def __init__(self, message: str, *, retry_after: int | None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
-
-
-class CircuitBreaker:
-    """Counts failed attempts in a row; at the threshold it opens and refuses calls at once.
-
-    After the cooldown one trial call is let through (half-open): success closes the circuit,
-    failure opens it for another cooldown. A contract error answer (404, 409, ...) is a success:
-    the backend is working, it just said no.
-    """
-
-    def __init__(self, threshold: int, cooldown_s: float) -> None:
-        self._threshold = threshold
-        self._cooldown_s = cooldown_s
-        self._failures = 0
-        self._opened_at: float | None = None
-        self._trial_running = False
-
-    @contextmanager
-    def guard(self) -> Iterator[None]:
-        """Admit one attempt (or raise ``BackendUnavailable``) and learn from how it ends."""
-        is_trial = self._admit()
-        healthy: bool | None = None  # stays None when the attempt is cancelled
-        try:
-            yield
-            healthy = True
-        except (BackendUnavailable, BackendProtocolError):
-            healthy = False
-            raise
-        except BackendError:
-            healthy = True
-            raise
-        finally:
-            self._settle(is_trial, healthy)
-
-    def _admit(self) -> bool:
-        if self._opened_at is None:
-            return False
-        cooling = time.monotonic() - self._opened_at < self._cooldown_s
-        if cooling or self._trial_running:
-            raise BackendUnavailable(
-                "circuit_open", "the backend failed repeatedly; calls are paused for a while"
-            )
-        self._trial_running = True
-        return True
-
-    def _settle(self, is_trial: bool, healthy: bool | None) -> None:
-        if is_trial:
-            self._trial_running = False
-        if healthy is None:
-            return
-        if healthy:
-            if self._opened_at is not None:
-                log.info("backend answers again; circuit closed")
-            self._failures = 0
-            self._opened_at = None
-            return
-        self._failures += 1
-        if is_trial or self._failures >= self._threshold:
-            if self._opened_at is None:
-                log.warning("backend failed %d times in a row; circuit open", self._failures)
-            self._opened_at = time.monotonic()
 
 
 class BackendClient:
@@ -201,12 +71,12 @@ class BackendClient:
 
     async def health(self) -> dict[str, Any]:
         """``{"status": "ok"}``; ``BackendUnavailable`` when the backend or its database is down."""
-        return await self._call("GET", "/health", idempotent=True, shape=_shaped(STATUS_KEYS))
+        return await self._call("GET", "/health", idempotent=True, shape=shaped(STATUS_KEYS))
 
     async def get_customer(self, customer_id: str) -> dict[str, Any]:
         """Customer; ``NotFound`` (``customer_not_found``) for an unknown id."""
         path = f"/customers/{_segment('customer_id', customer_id)}"
-        return await self._call("GET", path, idempotent=True, shape=_shaped(CUSTOMER_KEYS))
+        return await self._call("GET", path, idempotent=True, shape=shaped(CUSTOMER_KEYS))
 
     async def recent_orders(self, customer_id: str, limit: int = 10) -> list[dict[str, Any]]:
         """The customer's orders, newest first (``limit`` 1-50)."""
@@ -216,7 +86,7 @@ class BackendClient:
             path,
             idempotent=True,
             params={"limit": str(limit)},
-            shape=_listed("orders", ORDER_KEYS),
+            shape=listed("orders", ORDER_KEYS),
         )
 
     async def lookup_order(
@@ -229,10 +99,9 @@ class BackendClient:
     ) -> dict[str, Any]:
         """Order; ``NotFound`` for an unknown order or wrong identity; ``TooManyAttempts`` once
         the order or ``client_address`` (the customer's IP) failed too often."""
-        path = f"/orders/{_segment('order_id', order_id)}/lookup"
-        body = _order_call(identity, conversation_id, client_address)
         # POST only so the identity stays out of URLs and logs; it changes nothing: retry is safe.
-        return await self._call("POST", path, idempotent=True, body=body, shape=_shaped(ORDER_KEYS))
+        call = _order_call(identity, conversation_id, client_address)
+        return await self._on_order("POST", order_id, "lookup", call, idempotent=True)
 
     async def cancel_order(
         self,
@@ -243,11 +112,8 @@ class BackendClient:
         client_address: str | None = None,
     ) -> dict[str, Any]:
         """The cancelled Order; ``Conflict`` (``not_cancellable``, ``details["status"]``)."""
-        path = f"/orders/{_segment('order_id', order_id)}/cancel"
-        body = _order_call(identity, conversation_id, client_address)
-        return await self._call(
-            "POST", path, idempotent=False, body=body, shape=_shaped(ORDER_KEYS)
-        )
+        call = _order_call(identity, conversation_id, client_address)
+        return await self._on_order("POST", order_id, "cancel", call, idempotent=False)
 
     async def change_shipping_address(
         self,
@@ -259,10 +125,9 @@ class BackendClient:
         client_address: str | None = None,
     ) -> dict[str, Any]:
         """The updated Order; ``Conflict`` (``address_locked``) once it has shipped."""
-        path = f"/orders/{_segment('order_id', order_id)}/shipping-address"
         body = {**_order_call(identity, conversation_id, client_address), "address": address}
         # PUT sets the address; sending it twice leaves the same result: retry is safe.
-        return await self._call("PUT", path, idempotent=True, body=body, shape=_shaped(ORDER_KEYS))
+        return await self._on_order("PUT", order_id, "shipping-address", body, idempotent=True)
 
     async def create_return(
         self,
@@ -286,7 +151,7 @@ class BackendClient:
             "resolution": resolution,
         }
         return await self._call(
-            "POST", "/returns", idempotent=False, body=body, shape=_shaped(RETURN_KEYS)
+            "POST", "/returns", idempotent=False, body=body, shape=shaped(RETURN_KEYS)
         )
 
     async def list_returns(self, order_id: str) -> list[dict[str, Any]]:
@@ -296,13 +161,13 @@ class BackendClient:
             "/returns",
             idempotent=True,
             params={"order_id": order_id},
-            shape=_listed("returns", RETURN_KEYS),
+            shape=listed("returns", RETURN_KEYS),
         )
 
     async def get_return(self, rma: str) -> dict[str, Any]:
         """Return; ``NotFound`` (``return_not_found``)."""
         path = f"/returns/{_segment('rma', rma)}"
-        return await self._call("GET", path, idempotent=True, shape=_shaped(RETURN_KEYS))
+        return await self._call("GET", path, idempotent=True, shape=shaped(RETURN_KEYS))
 
     async def create_ticket(
         self,
@@ -325,7 +190,7 @@ class BackendClient:
         if email is not None:
             body["email"] = email
         return await self._call(
-            "POST", "/tickets", idempotent=False, body=body, shape=_shaped(TICKET_KEYS)
+            "POST", "/tickets", idempotent=False, body=body, shape=shaped(TICKET_KEYS)
         )
 
     async def request_password_reset(self, email: str, conversation_id: str) -> dict[str, Any]:
@@ -333,7 +198,7 @@ class BackendClient:
         body = {"email": email, "conversation_id": conversation_id}
         # Not retried: each request may send the customer another email.
         return await self._call(
-            "POST", "/password-resets", idempotent=False, body=body, shape=_shaped(STATUS_KEYS)
+            "POST", "/password-resets", idempotent=False, body=body, shape=shaped(STATUS_KEYS)
         )
 
     async def close(self) -> None:
@@ -343,6 +208,15 @@ class BackendClient:
             await session.close()
 
     # --- transport ------------------------------------------------------------------------
+
+    async def _on_order(
+        self, method: str, order_id: str, action: str, body: dict[str, Any], *, idempotent: bool
+    ) -> dict[str, Any]:
+        """A call on ``/orders/{order_id}/{action}`` that answers with the Order."""
+        path = f"/orders/{_segment('order_id', order_id)}/{action}"
+        return await self._call(
+            method, path, idempotent=idempotent, body=body, shape=shaped(ORDER_KEYS)
+        )
 
     async def _call(
         self,
@@ -400,7 +274,7 @@ class BackendClient:
             raise BackendUnavailable("timeout", f"no answer within {budget:g} s") from exc
         except aiohttp.ClientError as exc:
             raise BackendUnavailable("unreachable", f"{type(exc).__name__}: {exc}") from exc
-        return _interpret(status, raw, retry_after)
+        return interpret(status, raw, retry_after)
 
     def _session_here(self) -> aiohttp.ClientSession:
         """The shared session, made inside the running loop (aiohttp ties it to that loop)."""
@@ -440,73 +314,6 @@ def _segment(name: str, value: str) -> str:
             f"{name} {problem}", code="invalid_request", details={"fields": {name: problem}}
         )
     return quote(value, safe="")
-
-
-def _interpret(status: int, raw: bytes, retry_after: str | None) -> Any:
-    if status >= 500:
-        raise BackendUnavailable("server_error", f"HTTP {status}", status=status)
-    if status in (401, 403):
-        raise Unauthorized("the backend refused the service token (BACKEND_TOKEN)", status=status)
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise BackendProtocolError(f"HTTP {status} with a body that is not JSON") from exc
-    if 200 <= status < 300:
-        return body
-    raise _contract_error(status, body, retry_after)
-
-
-def _contract_error(status: int, body: Any, retry_after: str | None) -> BackendError:
-    """The typed error for a 4xx answer in the contract's ``{"error", "message", ...}`` form."""
-    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
-        return BackendProtocolError(f"HTTP {status} without the contract's error body")
-    code = body["error"]
-    message = f"{code}: {body.get('message', '')}"
-    details = {key: value for key, value in body.items() if key not in ("error", "message")}
-    fields: dict[str, Any] = {"status": status, "code": code, "details": details}
-    if status in (400, 413, 415, 422):
-        return InvalidRequest(message, **fields)
-    if status == 404:
-        return NotFound(message, **fields)
-    if status == 409:
-        return Conflict(message, **fields)
-    if status == 429:
-        return TooManyAttempts(message, retry_after=_retry_after_s(details, retry_after), **fields)
-    return BackendProtocolError(f"HTTP {status} is not in the contract ({code})", status=status)
-
-
-def _retry_after_s(details: dict[str, Any], header: str | None) -> int | None:
-    """From the body's ``retry_after``, else the ``Retry-After`` header (delta seconds)."""
-    for candidate in (details.get("retry_after"), header):
-        if isinstance(candidate, int) and not isinstance(candidate, bool):
-            return max(0, candidate)
-        if isinstance(candidate, str) and candidate.strip().isdigit():
-            return int(candidate)
-    return None
-
-
-def _shaped(keys: frozenset[str]) -> Callable[[Any], dict[str, Any]]:
-    def check(body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise BackendProtocolError(f"expected a JSON object, got {type(body).__name__}")
-        missing = keys - body.keys()
-        if missing:
-            raise BackendProtocolError(f"reply lacks {', '.join(sorted(missing))}")
-        return body
-
-    return check
-
-
-def _listed(field: str, keys: frozenset[str]) -> Callable[[Any], list[dict[str, Any]]]:
-    item_check = _shaped(keys)
-
-    def check(body: Any) -> list[dict[str, Any]]:
-        items = _shaped(frozenset({field}))(body)[field]
-        if not isinstance(items, list):
-            raise BackendProtocolError(f"{field} is not a list")
-        return [item_check(item) for item in items]
-
-    return check
 
 
 @cache
