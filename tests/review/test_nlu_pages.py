@@ -267,6 +267,21 @@ async def test_inbox_shows_why_confident_answers_were_surfaced(nlu: Nlu) -> None
     assert 'data-reason="novel">unlike anything it was taught for that topic<' in page
     assert 'data-reason="said_wrong">the customer said the answer was wrong<' in page
     assert 'data-reason="fallback">the assistant gave up<' in page
+    # What the inbox surfaced, however confident the answer, can be labelled and made an intent.
+    reply = await send(
+        annotator,
+        "/api/nlu/intents",
+        {
+            "name": "gift_card_balance",
+            "answer": "Your balance is on the back of the card.",
+            "texts": ["how do i check the balance on my gift card"],
+        },
+    )
+    assert reply.status == 201, reply.text
+    labelled = await send(
+        annotator, "/api/nlu/labels", {"texts": ["my parcel is stuck in customs"], "intent": "faq"}
+    )
+    assert labelled.status == 200, labelled.text
 
 
 async def test_inbox_pages_through_many_items(nlu: Nlu) -> None:

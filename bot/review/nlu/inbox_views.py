@@ -126,12 +126,14 @@ async def label_api(request: web.Request) -> web.Response:
     """``{"texts": [...], "intent": "...", "entities": {text: [{start, end, entity}]}}``"""
     body = await read_json(request, frozenset({"texts", "intent"}), frozenset({"entities"}))
     texts, intent = text_list(body), string_field(body, "intent")
+    surfacing = await nlu_state(request).surfacing.get()
     async with db(request) as session:
         catalogue = await load_catalogue(session, state(request).settings.project_dir)
         try:
             count = await label_messages(
-                session, catalogue, texts, intent, signed_in(request).username, body.get("entities")
-            )
+                session, catalogue, texts, intent, signed_in(request).username,
+                body.get("entities"), surfacing,
+            )  # fmt: skip
         except Refused as refusal:
             raise http_error(refusal) from None
     return web.json_response({"labelled": count, "intent": intent})
@@ -142,9 +144,10 @@ async def label_api(request: web.Request) -> web.Response:
 async def ignore_api(request: web.Request) -> web.Response:
     """``{"texts": [...]}``: not worth training on (noise, abuse, another language)."""
     texts = text_list(await read_json(request, frozenset({"texts"})))
+    surfacing = await nlu_state(request).surfacing.get()
     async with db(request) as session:
         try:
-            count = await ignore_messages(session, texts, signed_in(request).username)
+            count = await ignore_messages(session, texts, signed_in(request).username, surfacing)
         except Refused as refusal:
             raise http_error(refusal) from None
     return web.json_response({"ignored": count})
@@ -158,12 +161,13 @@ async def intent_api(request: web.Request) -> web.Response:
     body = await read_json(request, frozenset({"name", "answer"}), frozenset({"texts", "entities"}))
     texts = text_list(body) if "texts" in body else []
     name, answer = string_field(body, "name"), string_field(body, "answer")
+    surfacing = await nlu_state(request).surfacing.get()
     async with db(request) as session:
         catalogue = await load_catalogue(session, state(request).settings.project_dir)
         try:
             count = await create_intent(
                 session, catalogue, name, answer, signed_in(request).username, texts,
-                body.get("entities"),
+                body.get("entities"), surfacing,
             )  # fmt: skip
         except Refused as refusal:
             raise http_error(refusal) from None

@@ -18,6 +18,7 @@ from bot.cxlog.models import Turn
 from bot.review.nlu.catalogue import Catalogue
 from bot.training import inbox
 from bot.training.inbox import check_entities, inbox_items
+from bot.training.surfacing import Surfacing
 
 Spans = dict[str, list[dict[str, Any]]]
 SPAN_FIELDS = {"start", "end", "entity"}
@@ -31,9 +32,14 @@ class Refused(Exception):
         self.status = status
 
 
-async def check_messages(session: AsyncSession, texts: list[str]) -> None:
-    """Every text must be the current wording of an inbox item that is not exported yet."""
-    statuses = {item.text: item.status for item in await inbox_items(session, include_done=True)}
+async def check_messages(
+    session: AsyncSession, texts: list[str], surfacing: Surfacing | None = None
+) -> None:
+    """Every text must be the current wording of an inbox item that is not exported yet: the
+    inbox as the page showed it, so with the ``surfacing`` (novel messages, customers' signals)
+    the page used."""
+    items = await inbox_items(session, include_done=True, surfacing=surfacing)
+    statuses = {item.text: item.status for item in items}
     missing = [text for text in texts if text not in statuses]
     if missing:
         raise Refused(
@@ -90,11 +96,12 @@ async def label_messages(
     intent: str,
     user: str,
     entities: Any = None,
+    surfacing: Surfacing | None = None,
 ) -> int:
     """Label inbox messages with an intent the project knows or the inbox created."""
     if intent not in catalogue.intents:
         raise Refused(f"unknown intent {intent!r}: pick one from the list or create it first")
-    await check_messages(session, texts)
+    await check_messages(session, texts, surfacing)
     spans = check_spans(catalogue, texts, entities)
     try:
         return await inbox.label(session, texts, intent, user, spans)
@@ -102,8 +109,10 @@ async def label_messages(
         raise Refused(str(error)) from None
 
 
-async def ignore_messages(session: AsyncSession, texts: list[str], user: str) -> int:
-    await check_messages(session, texts)
+async def ignore_messages(
+    session: AsyncSession, texts: list[str], user: str, surfacing: Surfacing | None = None
+) -> int:
+    await check_messages(session, texts, surfacing)
     return await inbox.ignore(session, texts, user)
 
 
@@ -115,13 +124,14 @@ async def create_intent(
     user: str,
     texts: Sequence[str] = (),
     entities: Any = None,
+    surfacing: Surfacing | None = None,
 ) -> int:
     """Create (or re-word the answer of) a new intent and label ``texts`` with it in one go."""
     if name in catalogue.domain_intents:
         raise Refused(f"{name!r} already exists in domain.yml; label the messages with it", 409)
     chosen = list(texts)
     if chosen:
-        await check_messages(session, chosen)
+        await check_messages(session, chosen, surfacing)
     spans = check_spans(catalogue, chosen, entities)
     try:
         inbox.check_intent_name(name, new=True)
