@@ -8,6 +8,7 @@ import another to find its place.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from aiohttp import web
@@ -22,6 +23,10 @@ INSTALLED = (setup_livechat, setup_nlu)
 
 def create_web_app(settings: Settings) -> web.Application:
     """Raise ``ValueError`` for settings the app must not run with (see ``create_app``)."""
+    # The NLU pages load Rasa lazily, and Rasa's channel registry imports aiogram, which switches
+    # the whole process to uvloop's event-loop policy unless this is set. That policy has no
+    # child watcher: the app could then no longer start a candidate training (a 500).
+    os.environ.setdefault("DISABLE_UVLOOP", "1")
     return create_app(settings, extra_setup=INSTALLED)
 
 
