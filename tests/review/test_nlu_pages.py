@@ -146,6 +146,20 @@ async def send(browser: Browser, path: str, body: Any = None, **kwargs: Any):
     )
 
 
+async def learn_loyalty_points(annotator: Browser) -> list[int]:
+    """The LOYALTY messages labelled as a new intent and exported, as the pages do it; returns
+    the exported labels' ids."""
+    await send(
+        annotator,
+        "/api/nlu/intents",
+        {"name": "loyalty_points", "answer": ANSWER, "texts": LOYALTY},
+    )
+    preview = (await send(annotator, "/api/nlu/export/preview")).json()
+    ids = [example["id"] for example in preview["examples"]]
+    assert (await send(annotator, "/api/nlu/export", {"ids": ids})).status == 200
+    return ids
+
+
 async def inbox(browser: Browser, status: str = "open") -> dict[str, dict[str, Any]]:
     reply = await browser.get(f"/api/nlu/inbox?status={status}&limit=200")
     assert reply.status == 200, reply.text
@@ -708,14 +722,7 @@ async def test_after_a_rollback_the_learned_intent_can_be_removed(nlu: Nlu) -> N
     project, models = nlu.settings.project_dir, nlu.settings.models_dir
     domain_before = (project / "domain.yml").read_text()
     annotator, admin = await nlu.signed_in("annotator"), await nlu.signed_in("admin")
-    await send(
-        annotator,
-        "/api/nlu/intents",
-        {"name": "loyalty_points", "answer": ANSWER, "texts": LOYALTY},
-    )
-    preview = (await send(annotator, "/api/nlu/export/preview")).json()
-    ids = [example["id"] for example in preview["examples"]]
-    assert (await send(annotator, "/api/nlu/export", {"ids": ids})).status == 200
+    await learn_loyalty_points(annotator)
     fake_model(models / "assistant.tar.gz", "old model", "fp-old")
     candidate = fake_model(
         models / "candidates" / "candidate-20260504T090000.tar.gz", "new", "fp-new"
@@ -837,14 +844,7 @@ async def test_train_compare_and_promote_a_tiny_candidate(nlu: Nlu) -> None:
     config = nlu.settings.project_dir / "config.yml"
     config.write_text(yaml.safe_dump(QUICK_CONFIG, sort_keys=False))
     annotator, admin = await nlu.signed_in("annotator"), await nlu.signed_in("admin")
-    await send(
-        annotator,
-        "/api/nlu/intents",
-        {"name": "loyalty_points", "answer": ANSWER, "texts": LOYALTY},
-    )
-    preview = (await send(annotator, "/api/nlu/export/preview")).json()
-    ids = [example["id"] for example in preview["examples"]]
-    assert (await send(annotator, "/api/nlu/export", {"ids": ids})).status == 200
+    ids = await learn_loyalty_points(annotator)
 
     reply = await send(annotator, "/api/nlu/candidates", {"epochs": 1})
     assert reply.status == 202, reply.text

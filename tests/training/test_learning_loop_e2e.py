@@ -190,14 +190,26 @@ async def gift_card_cluster(session, surfacing: Surfacing) -> list[str]:
     )
 
 
+def customers_ask(loop, prefix: str, texts: list[str]) -> None:
+    """Each text from a new customer over REST, until the CX log has them all."""
+    for text in texts:
+        say(loop["rasa"], f"{prefix}-{uuid.uuid4().hex[:8]}", text)
+    wait_for_logged(loop["cx_url"], texts)
+
+
+def label_new_intent(
+    loop, texts: list[str], intent: str, answer: str, surfacing: Surfacing | None = None
+) -> list[str]:
+    """:func:`annotate` in the CX database; the texts that had to be sent by hand."""
+    return asyncio.run(cx(loop["cx_url"], lambda s: annotate(s, texts, intent, answer, surfacing)))
+
+
 def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) -> None:
     settings, store, rasa = loop["settings"], loop["store"], loop["rasa"]
     assert parse(rasa, GIFT_CARD_QUESTIONS[0]) != "gift_card_balance"
     loyal = f"loyal-{uuid.uuid4().hex[:8]}"
     say(rasa, loyal, "hello")
-    for text in GIFT_CARD_QUESTIONS:
-        say(rasa, f"gift-{uuid.uuid4().hex[:8]}", text)
-    wait_for_logged(loop["cx_url"], GIFT_CARD_QUESTIONS)
+    customers_ask(loop, "gift", GIFT_CARD_QUESTIONS)
 
     # Answered confidently and wrongly (gift wrap, payment methods), yet they reach the inbox
     # unaided (novelty) and intent discovery groups them.
@@ -206,12 +218,7 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     together = set(cluster) & set(GIFT_CARD_QUESTIONS)
     assert len(together) >= 0.7 * len(GIFT_CARD_QUESTIONS), cluster
     assert len(together) >= 0.7 * len(cluster), cluster
-    by_hand = asyncio.run(
-        cx(
-            loop["cx_url"],
-            lambda s: annotate(s, GIFT_CARD_QUESTIONS, "gift_card_balance", ANSWER, surfacing),
-        )
-    )
+    by_hand = label_new_intent(loop, GIFT_CARD_QUESTIONS, "gift_card_balance", ANSWER, surfacing)
     assert len(by_hand) <= 0.1 * len(GIFT_CARD_QUESTIONS), by_hand
     domain_before = (settings.project_dir / "domain.yml").read_text()
     result = asyncio.run(cx(loop["cx_url"], lambda s: export(s, settings.project_dir)))
@@ -219,15 +226,8 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     added = (settings.project_dir / "domain.yml").read_text().splitlines()
     assert len(added) == len(domain_before.splitlines()) + 3  # the intent and its answer only
 
-    for text in LIVE_GIFT_CARD_QUESTIONS:
-        say(rasa, f"gift-{uuid.uuid4().hex[:8]}", text)
-    wait_for_logged(loop["cx_url"], LIVE_GIFT_CARD_QUESTIONS)
-    asyncio.run(
-        cx(
-            loop["cx_url"],
-            lambda s: annotate(s, LIVE_GIFT_CARD_QUESTIONS, "gift_card_balance", ANSWER),
-        )
-    )
+    customers_ask(loop, "gift", LIVE_GIFT_CARD_QUESTIONS)
+    label_new_intent(loop, LIVE_GIFT_CARD_QUESTIONS, "gift_card_balance", ANSWER)
 
     candidate = train_candidate(
         settings.project_dir, settings.models_dir, loop["work"] / "job.json"
@@ -259,15 +259,8 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     assert user_texts(rasa, loyal) == ["hello", "could you check how much is on my gift card"]
 
     # A candidate that blurs track_order is refused, and promote honours the refusal.
-    for text in CONFUSING:
-        say(rasa, f"parcel-{uuid.uuid4().hex[:8]}", text)
-    wait_for_logged(loop["cx_url"], CONFUSING)
-    asyncio.run(
-        cx(
-            loop["cx_url"],
-            lambda s: annotate(s, CONFUSING, "parcel_whereabouts", "It is on its way."),
-        )
-    )
+    customers_ask(loop, "parcel", CONFUSING)
+    label_new_intent(loop, CONFUSING, "parcel_whereabouts", "It is on its way.")
     asyncio.run(cx(loop["cx_url"], lambda s: export(s, settings.project_dir)))
     bad = train_candidate(settings.project_dir, settings.models_dir, loop["work"] / "job.json")
     refused = evaluate_candidate(settings, bad, settings.nlu_gate_margin)
