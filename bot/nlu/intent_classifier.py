@@ -6,6 +6,11 @@ the embedding (the feature that generalises to unseen wording) barely counts. He
 L2-normalised, the embedding gets its own weight, and C is configurable. Training takes seconds,
 which keeps retraining from the conversation logs cheap.
 
+Serving scores one message as a dot product over its non-zero columns (a few hundred) against the
+transposed coefficients, then a softmax: the same numbers as scikit-learn's ``predict_proba``
+without Rasa's deep copy of every feature block and scipy's sparse stacking, which were most of
+this component's CPU per turn (BENCHMARKS.md, "A cheaper turn").
+
 The fitted regression is stored as its three arrays (coefficients, intercepts, labels) in a
 NumPy ``.npz`` read without pickle. Rasa's skops file took 10 s of every model load (a Rasa
 start, a hot swap, a candidate comparison) to vet and rebuild the same arrays.
@@ -14,6 +19,7 @@ start, a hot swap, a candidate comparison) to vet and rebuild the same arrays.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,13 +28,57 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from scipy.sparse import csr_matrix, hstack, vstack
-from sklearn.preprocessing import normalize
+from scipy.sparse import csr_matrix
+from sklearn.utils.extmath import softmax
 
 logger = logging.getLogger(__name__)
 WEIGHTS_FILE = "logistic_regression.npz"
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    """One message's feature vector as its non-zero columns, blocks already normalised."""
+
+    columns: np.ndarray
+    values: np.ndarray
+    width: int
+
+    def as_csr(self) -> csr_matrix:
+        rows = np.zeros(len(self.columns), dtype=np.int32)
+        return csr_matrix((self.values, (rows, self.columns)), shape=(1, self.width))
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    norm = np.sqrt(values @ values)
+    return values / norm if norm > 0 else values
+
+
+def feature_row(message: Message, dense_weight: float) -> FeatureRow:
+    """The sentence-level sparse features (one L2-normalised block) then the weighted embedding.
+
+    The blocks come in ``message.features`` order, as Rasa's ``get_sparse_features`` combines them.
+    """
+    sentence = [
+        feature
+        for feature in message.features
+        if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
+    ]
+    columns, values, width = [], [], 0
+    for feature in (f for f in sentence if f.is_sparse()):
+        block = feature.features.tocsr()  # sums repeated entries, as scikit-learn would
+        columns.append(block.indices.astype(np.int64) + width)
+        values.append(block.data.astype(np.float64))
+        width += block.shape[1]
+    sparse_values = _unit(np.concatenate(values)) if values else np.zeros(0)
+    dense_blocks = [np.ravel(f.features).astype(np.float64) for f in sentence if f.is_dense()]
+    dense = _unit(np.concatenate(dense_blocks)) * dense_weight if dense_blocks else np.zeros(0)
+    return FeatureRow(
+        columns=np.concatenate([*columns, np.arange(width, width + len(dense))]),
+        values=np.concatenate([sparse_values, dense]),
+        width=width + len(dense),
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -53,20 +103,58 @@ class BalancedLogisticRegressionClassifier(LogisticRegressionClassifier):
     ) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=self.config["C"])
+        self._transposed: tuple[np.ndarray, np.ndarray] | None = None  # (coef_, its contiguous .T)
+
+    def _rows(self, messages: list[Message]) -> list[FeatureRow]:
+        return [feature_row(message, self.config["dense_weight"]) for message in messages]
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:  # noqa: N802 (Rasa's name)
-        rows = []
-        for message in messages:
-            sparse = message.get_sparse_features(attribute=TEXT)[1]
-            dense = message.get_dense_features(attribute=TEXT)[1]
-            blocks = []
-            if sparse is not None:
-                blocks.append(normalize(csr_matrix(sparse.features)))
-            if dense is not None:
-                vector = np.asarray(dense.features, dtype=np.float64).reshape(1, -1)
-                blocks.append(csr_matrix(normalize(vector) * self.config["dense_weight"]))
-            rows.append(hstack(blocks) if blocks else csr_matrix((1, 0)))
-        return vstack(rows).tocsr()
+        rows = self._rows(messages)
+        if not rows:
+            return csr_matrix((0, 0))
+        return csr_matrix(
+            (
+                np.concatenate([row.values for row in rows]),
+                np.concatenate([row.columns for row in rows]),
+                np.cumsum([0] + [len(row.columns) for row in rows]),
+            ),
+            shape=(len(rows), max(row.width for row in rows)),
+        )
+
+    def _coefficients(self) -> np.ndarray:
+        """``coef_.T`` laid out row-major once per fit (sklearn's product walks it strided)."""
+        if self._transposed is None or self._transposed[0] is not self.clf.coef_:
+            self._transposed = (self.clf.coef_, np.ascontiguousarray(self.clf.coef_.T))
+        return self._transposed[1]
+
+    def probabilities(self, messages: list[Message]) -> np.ndarray:
+        """Class probabilities per message, in ``clf.classes_`` order (= ``predict_proba``)."""
+        if self.clf.classes_.size <= 2:  # one-vs-rest in scikit-learn: let it do the rare case
+            return self.clf.predict_proba(self._create_X(messages))
+        weights = self._coefficients()
+        scores = np.empty((len(messages), weights.shape[1]))
+        for i, row in enumerate(self._rows(messages)):
+            if row.width != weights.shape[0]:
+                raise ValueError(f"{row.width} features, the model was fitted on {len(weights)}")
+            scores[i] = row.values @ weights[row.columns]
+        return softmax(scores + self.clf.intercept_, copy=False)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set ``intent`` and ``intent_ranking`` as Rasa's LogisticRegressionClassifier does."""
+        if not messages:
+            return messages
+        classes = [str(label) for label in self.clf.classes_]
+        limit = self.config["ranking_length"]
+        for message, row in zip(messages, self.probabilities(messages), strict=True):
+            pairs = zip(classes, map(float, row), strict=True)
+            ranking = [
+                {"name": name, "confidence": p} for name, p in sorted(pairs, key=lambda x: -x[1])
+            ]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, ranking[:limit] if limit > 0 else ranking, add_to_output=True
+            )
+        return messages
 
     @property
     def fitted(self) -> bool:

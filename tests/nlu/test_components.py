@@ -18,7 +18,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
+from sklearn.preprocessing import normalize
 
 from bot.nlu.faq_selector import FaqAnswerSelector
 from bot.nlu.intent_classifier import BalancedLogisticRegressionClassifier
@@ -118,6 +119,58 @@ def test_feature_blocks_are_normalised_and_the_embedding_weighted() -> None:
     row = classifier._create_X([message("x", None, [10.0, 0.0, 10.0], [0.0, 2.0])]).toarray()[0]
     np.testing.assert_allclose(np.linalg.norm(row[:3]), 1.0)
     np.testing.assert_allclose(row[3:], [0.0, 3.0])
+
+
+def rasa_recipe_row(example: Message, dense_weight: float) -> np.ndarray:
+    """The row as built before the fast path: Rasa's combined features, scikit-learn's normalize."""
+    sparse = normalize(csr_matrix(example.get_sparse_features(TEXT)[1].features)).toarray()
+    dense = normalize(example.get_dense_features(TEXT)[1].features.reshape(1, -1)) * dense_weight
+    return np.hstack([sparse, dense])[0]
+
+
+def three_block_message(rng: np.random.Generator, intent: str | None) -> Message:
+    example = Message(data={TEXT: "t", **({INTENT: intent} if intent else {})})
+    shift = {"a": 0, "b": 4, "c": 8}.get(intent or "", int(rng.integers(0, 9)))
+    words = np.zeros((1, 12))
+    words[0, shift : shift + 4] = rng.integers(1, 4, 4)
+    coo = coo_matrix(([1.0, 2.0, 5.0], ([0, 0, 0], [1, 1, shift % 7])), shape=(1, 7))  # repeats
+    example.add_features(Features(coo, "sentence", TEXT, "regex"))
+    example.add_features(Features(csr_matrix(words), "sentence", TEXT, "words"))
+    example.add_features(Features(csr_matrix(words[:, ::-1]), "sequence", TEXT, "words"))
+    example.add_features(Features(rng.normal(size=(1, 5)), "sentence", TEXT, "emb"))
+    return example
+
+
+def test_fast_scoring_equals_scikit_learn_on_rasas_feature_recipe() -> None:
+    rng = np.random.default_rng(7)
+    config = BalancedLogisticRegressionClassifier.get_default_config()
+    classifier = BalancedLogisticRegressionClassifier(config, "clf", None, None)
+    examples = [three_block_message(rng, intent) for intent in "abc" * 8]
+    classifier.clf.fit(classifier._create_X(examples), [e.get(INTENT) for e in examples])
+    probes = [three_block_message(rng, None) for _ in range(5)]
+
+    built = classifier._create_X(probes).toarray()
+    expected = np.stack([rasa_recipe_row(p, config["dense_weight"]) for p in probes])
+    np.testing.assert_allclose(built, expected)
+    np.testing.assert_allclose(
+        classifier.probabilities(probes), classifier.clf.predict_proba(expected), rtol=1e-9
+    )
+    classifier.process(probes)
+    ranking = probes[0].get("intent_ranking")
+    assert [entry["confidence"] for entry in ranking] == sorted(
+        (entry["confidence"] for entry in ranking), reverse=True
+    )
+    assert probes[0].get(INTENT) == ranking[0]
+
+
+def test_a_message_with_other_features_than_the_model_is_a_clear_error() -> None:
+    rng = np.random.default_rng(3)
+    config = BalancedLogisticRegressionClassifier.get_default_config()
+    classifier = BalancedLogisticRegressionClassifier(config, "clf", None, None)
+    examples = [three_block_message(rng, intent) for intent in "abc" * 4]
+    classifier.clf.fit(classifier._create_X(examples), [e.get(INTENT) for e in examples])
+    with pytest.raises(ValueError, match="fitted on 24"):
+        classifier.probabilities([message("x", None, [1.0, 0.0], [1.0])])
 
 
 def test_classifier_round_trips_through_rasa_model_storage(tmp_path: Path) -> None:
