@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import SQLTrackerStore
@@ -152,6 +153,16 @@ def test_action_results_are_validated_with_the_cached_validator() -> None:
     assert action._validate_action_result(good)
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list", "responses": []})
+
+
+def test_sqlite_connections_are_pooled_across_turns(tmp_path: Path) -> None:
+    cached = store(tmp_path / "pooled.db")
+    opened: list[object] = []
+    sa.event.listen(cached.engine, "connect", lambda connection, _record: opened.append(1))
+    for text in ("a", "b", "c"):
+        turn(cached, "s1", text)
+    run(cached.retrieve("s2"))
+    assert len(opened) == 1, "one connection serves every session of the turns"
 
 
 def test_sqlite_commits_go_to_a_write_ahead_log(tmp_path: Path) -> None:
