@@ -86,14 +86,16 @@ def inclusive_shares(raw: Path, top: int) -> list[tuple[str, float]]:
     )
 
 
-def measure(stack: Stack, customers: int, conversations: int, raw: Path | None) -> dict:
+def measure(
+    stack: Stack, customers: int, conversations: int, raw: Path | None, sampled: str = "rasa-ours"
+) -> dict:
     url = f"{stack.base_url}/webhooks/rest/webhook"
     asyncio.run(drive(url, 2, 1))  # warm-up: first-call caches, lazy imports
     pids = {server.name: server.pid for server in stack.servers}
     spy = None
     if raw is not None:
         spy = subprocess.Popen(  # noqa: S603
-            [str(VENV_BIN / "py-spy"), "record", "--pid", str(stack.rasa.pid), "--format", "raw",
+            [str(VENV_BIN / "py-spy"), "record", "--pid", str(pids[sampled]), "--format", "raw",
              "--rate", "100", "--output", str(raw), "--nonblocking"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -120,16 +122,22 @@ def main() -> int:
     parser.add_argument("--label", default="current", help="names the output files")
     parser.add_argument("--no-profile", action="store_true", help="CPU numbers only")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--process", default="rasa-ours", choices=["rasa-ours", "actions", "backend"],
+        help="the server py-spy samples",
+    )  # fmt: skip
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     raw = None if args.no_profile else RESULTS / f"profile-{args.label}.raw.txt"
     with tempfile.TemporaryDirectory() as tmp:
         stack = start_ours(Path(tmp))
         try:
-            result = measure(stack, args.customers, args.conversations, raw)
+            result = measure(stack, args.customers, args.conversations, raw, args.process)
         finally:
             stack.stop()
-    result.update(label=args.label, customers=args.customers, workload=WORKLOAD)
+    result.update(
+        label=args.label, customers=args.customers, sampled=args.process, workload=WORKLOAD
+    )
     if raw is not None and raw.exists():
         shares = inclusive_shares(raw, 100_000)
         result["focus_inclusive_pct"] = {

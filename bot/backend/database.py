@@ -1,29 +1,18 @@
-"""The async engine for the backend's database (SQLite file by default, Postgres via asyncpg)."""
+"""The backend's async engine: the product's engine (bot/database.py) with a patient busy timeout.
+
+The backend answers customers; a request may wait out another writer's lock for up to 15 s
+rather than fail.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from bot import database
 
-from bot.files import prepare_sqlite_file
-
-
-def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    # SQLite ignores foreign keys unless asked; WAL lets readers run while a writer commits.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
+SQLITE_BUSY_TIMEOUT_S = 15
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """Engine for ``database_url``; SQLite connections get foreign keys, WAL and a busy timeout."""
-    prepare_sqlite_file(database_url)  # a fresh checkout has no var/; the file must be 0600
-    if make_url(database_url).get_backend_name() != "sqlite":
-        return create_async_engine(database_url, pool_pre_ping=True)
-    engine = create_async_engine(database_url, connect_args={"timeout": 15})
-    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
-    return engine
+    """Engine for the backend's ``database_url`` (SQLite file by default, Postgres via asyncpg)."""
+    return database.create_engine(database_url, SQLITE_BUSY_TIMEOUT_S)

@@ -1,51 +1,21 @@
-"""The async engine and session factory for the CX log store (SQLite file or Postgres)."""
+"""The CX log store's engine and sessions: the product's engine (bot/database.py), short lock wait.
+
+Seconds a SQLite writer waits for another writer's lock before "database is locked" are few, so
+a long lock (a backup, a stuck review query) makes the broker spool instead of stalling.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import AsyncAdaptedQueuePool
+from bot import database
+from bot.database import session_factory
 
-from bot.files import prepare_sqlite_file, sqlite_path
-
-# Seconds a SQLite writer waits for another writer's lock before "database is locked"; short, so
-# a long lock (a backup, a stuck review query) makes the broker spool instead of stalling.
 SQLITE_BUSY_TIMEOUT_S = 5
 
-
-def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked; WAL lets the review app
-    # read while the broker writes, and with WAL, synchronous=NORMAL skips an fsync per commit
-    # without risking corruption (a power cut may lose the last commits, like the queue would).
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+__all__ = ["create_engine", "session_factory"]
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """Engine for ``database_url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``)."""
-    prepare_sqlite_file(database_url)  # a fresh checkout has no var/; the file must be 0600
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return create_async_engine(database_url, pool_pre_ping=True)
-    # A ``?timeout=`` in the URL (seconds) wins, so tests can simulate a locked store quickly.
-    has_timeout = "timeout" in url.query
-    connect_args = {} if has_timeout else {"timeout": SQLITE_BUSY_TIMEOUT_S}
-    # SQLAlchemy 1.4 opens a new aiosqlite connection (a new thread plus the PRAGMAs below) per
-    # transaction for file databases; the broker writes one transaction per batch, so keeping
-    # connections pooled takes about a fifth off the CPU logging costs the Rasa process.
-    pool = {"poolclass": AsyncAdaptedQueuePool} if sqlite_path(url) is not None else {}
-    engine = create_async_engine(database_url, connect_args=connect_args, **pool)
-    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
-    return engine
-
-
-def session_factory(engine: AsyncEngine) -> sessionmaker:
-    """Sessions that keep loaded objects usable after commit (no lazy reloads in async code)."""
-    return sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    """Engine for the CX store's ``database_url`` (SQLite file or Postgres)."""
+    return database.create_engine(database_url, SQLITE_BUSY_TIMEOUT_S)
