@@ -25,7 +25,7 @@ from actions.base import (
     offer_handoff,
     problem_from_error,
 )
-from actions.conversation import client_address, conversation_id, identity
+from actions.conversation import caller
 from actions.formatting import amount, day, item_names, one_of, parse_moment
 from actions.settings import get_settings
 from actions.validation import OrderFormValidator, checked_answer, verified_order
@@ -169,7 +169,7 @@ class ActionCreateReturn(FormSubmitAction):
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        number, who = tracker.get_slot("order_id"), identity(tracker)
+        number, who = tracker.get_slot("order_id"), caller(tracker)
         item = tracker.get_slot("item")
         if who is None or verified_order(tracker) is None:
             return explain_problem(dispatcher, {"code": "backend_unavailable"}) + self._clear()
@@ -177,11 +177,9 @@ class ActionCreateReturn(FormSubmitAction):
             created = await self.backend.create_return(
                 number,
                 who,
-                conversation_id(tracker),
                 item,
                 tracker.get_slot("return_reason"),
                 tracker.get_slot("resolution"),
-                client_address=client_address(tracker),
             )
         except Conflict as error:
             return self._refused(dispatcher, tracker, error) + self._clear()

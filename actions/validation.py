@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 from actions import answers
 from actions.backend_errors import BackendError, InvalidRequest, NotFound
 from actions.base import FormSubmitAction, UsesBackend, explain_problem, problem_from_error
-from actions.conversation import client_address, conversation_id, identity, latest_text
+from actions.conversation import caller, latest_text
 from actions.delivery_words import reports_problem
 from actions.digressions import (
     TASK_FORMS,
@@ -197,13 +197,11 @@ class OrderFormValidator(FormValidator, ABC):
         return self.order_problem(order)
 
     async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
-        number, who = tracker.get_slot("order_id"), identity(tracker)
-        if not number or not who:
+        number, who = tracker.get_slot("order_id"), caller(tracker)
+        if not number or who is None:
             return []
         try:
-            order = await self.backend.lookup_order(
-                number, who, conversation_id(tracker), client_address=client_address(tracker)
-            )
+            order = await self.backend.lookup_order(number, who)
         except (NotFound, InvalidRequest):
             return self._not_found(dispatcher, tracker, number)
         except BackendError as error:

@@ -1,5 +1,5 @@
-"""Which questions a form still asks (``done_when``) and how an answer that does not parse is
-refused (``checked_answer``), for the forms that add to the base validator."""
+"""Which questions a form still asks (``done_when``), how an answer that does not parse is
+refused (``checked_answer``), and who the order changes are made for (``caller``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.backend_client import Caller
+from actions.conversation import CLIENT_ADDRESS_KEY as CLIENT_ADDRESS
+from actions.conversation import conversation_id
 from actions.feedback import ValidateFeedbackForm
+from actions.orders import ActionCancelOrder, ActionChangeAddress
 from actions.returns import ValidateRefundForm, ValidateReturnForm
 
 FEEDBACK = ["csat", "nps", "feedback_comment"]
@@ -73,3 +77,46 @@ def test_an_answer_that_does_not_parse_is_refused_with_its_own_reprompt() -> Non
         "utter_invalid_email",
         "utter_invalid_order_id",
     ]
+
+
+class RecordingBackend:
+    """Stands in for the backend client: records the order calls, answers with one order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    async def cancel_order(self, *args: Any) -> dict[str, Any]:
+        self.calls.append(("cancel_order", *args))
+        return {"order_id": args[0], "status": "cancelled", "items": []}
+
+    async def change_shipping_address(self, *args: Any) -> dict[str, Any]:
+        self.calls.append(("change_shipping_address", *args))
+        return {"order_id": args[0], "status": "processing", "shipping_address": args[2]}
+
+
+def order_tracker(**slots: Any) -> Tracker:
+    message = {"text": "yes", "intent": {"name": "affirm"}, "metadata": {CLIENT_ADDRESS: "::1"}}
+    return Tracker("chat-1", slots, message, [], False, None, {"name": "x"}, "")
+
+
+async def test_order_changes_are_made_for_the_conversations_caller() -> None:
+    backend = RecordingBackend()
+    dispatcher = CollectingDispatcher()
+    slots = {"order_id": "10002", "email": "alex.kim@example.com", "address": "1 Elm Street"}
+    who = Caller({"email": "alex.kim@example.com"}, conversation_id(order_tracker()), "::1")
+    await ActionCancelOrder(backend).run(dispatcher, order_tracker(**slots), {})
+    await ActionChangeAddress(backend).run(dispatcher, order_tracker(**slots), {})
+    assert backend.calls == [
+        ("cancel_order", "10002", who),
+        ("change_shipping_address", "10002", who, "1 Elm Street"),
+    ]
+    verified = {"order_id": "10002", "customer_id": "C1001", "address": "1 Elm Street"}
+    await ActionCancelOrder(backend).run(dispatcher, order_tracker(**verified), {})
+    assert backend.calls[-1] == (
+        "cancel_order",
+        "10002",
+        Caller({"customer_id": "C1001"}, conversation_id(order_tracker()), "::1"),
+    )
+    backend.calls.clear()
+    await ActionCancelOrder(backend).run(dispatcher, order_tracker(order_id="10002"), {})
+    assert backend.calls == []  # no identity: nothing is sent
