@@ -5,7 +5,7 @@ Order, Return, Ticket; ``recent_orders`` and ``list_returns`` return lists of th
 to catch are in ``actions.backend_errors``:
 
     try:
-        order = await get_client().lookup_order(order_id, caller(tracker))  # a Caller
+        order = await get_client().lookup_order(order_id, caller(tracker))  # conversation.caller
     except NotFound: ...  # unknown order or wrong email, indistinguishable on purpose
     except TooManyAttempts as error: ...  # error.retry_after seconds; offer a human
     except Conflict as error: ...  # error.code "not_cancellable", error.details["status"]
