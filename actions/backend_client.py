@@ -5,7 +5,7 @@ Order, Return, Ticket; ``recent_orders`` and ``list_returns`` return lists of th
 to catch are in ``actions.backend_errors``:
 
     try:
-        order = await get_client().lookup_order(order_id, {"email": email}, tracker.sender_id)
+        order = await get_client().lookup_order(order_id, caller(tracker))  # conversation.caller
     except NotFound: ...  # unknown order or wrong email, indistinguishable on purpose
     except TooManyAttempts as error: ...  # error.retry_after seconds; offer a human
     except Conflict as error: ...  # error.code "not_cancellable", error.details["status"]
@@ -25,6 +25,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -53,6 +54,24 @@ T = TypeVar("T")
 
 Identity = dict[str, str]
 """``{"email": ...}`` (anonymous chat) or ``{"customer_id": ...}`` (verified by the widget)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes an order call: the identity the backend checks against the order, the
+    conversation, and the customer's IP address (it lets the backend limit guesses per customer
+    rather than per conversation)."""
+
+    identity: Identity
+    conversation_id: str
+    client_address: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The identity-checked part of an order call's body."""
+        body: dict[str, Any] = {"identity": self.identity, "conversation_id": self.conversation_id}
+        if self.client_address is not None:
+            body["client_address"] = self.client_address
+        return body
 
 
 class BackendClient:
@@ -89,62 +108,37 @@ class BackendClient:
             shape=listed("orders", ORDER_KEYS),
         )
 
-    async def lookup_order(
-        self,
-        order_id: str,
-        identity: Identity,
-        conversation_id: str,
-        *,
-        client_address: str | None = None,
-    ) -> dict[str, Any]:
+    async def lookup_order(self, order_id: str, caller: Caller) -> dict[str, Any]:
         """Order; ``NotFound`` for an unknown order or wrong identity; ``TooManyAttempts`` once
-        the order or ``client_address`` (the customer's IP) failed too often."""
+        the order or the caller's ``client_address`` (the customer's IP) failed too often."""
         # POST only so the identity stays out of URLs and logs; it changes nothing: retry is safe.
-        call = _order_call(identity, conversation_id, client_address)
-        return await self._on_order("POST", order_id, "lookup", call, idempotent=True)
+        return await self._on_order("POST", order_id, "lookup", caller.body(), idempotent=True)
 
-    async def cancel_order(
-        self,
-        order_id: str,
-        identity: Identity,
-        conversation_id: str,
-        *,
-        client_address: str | None = None,
-    ) -> dict[str, Any]:
+    async def cancel_order(self, order_id: str, caller: Caller) -> dict[str, Any]:
         """The cancelled Order; ``Conflict`` (``not_cancellable``, ``details["status"]``)."""
-        call = _order_call(identity, conversation_id, client_address)
-        return await self._on_order("POST", order_id, "cancel", call, idempotent=False)
+        return await self._on_order("POST", order_id, "cancel", caller.body(), idempotent=False)
 
     async def change_shipping_address(
-        self,
-        order_id: str,
-        identity: Identity,
-        conversation_id: str,
-        address: str,
-        *,
-        client_address: str | None = None,
+        self, order_id: str, caller: Caller, address: str
     ) -> dict[str, Any]:
         """The updated Order; ``Conflict`` (``address_locked``) once it has shipped."""
-        body = {**_order_call(identity, conversation_id, client_address), "address": address}
+        body = {**caller.body(), "address": address}
         # PUT sets the address; sending it twice leaves the same result: retry is safe.
         return await self._on_order("PUT", order_id, "shipping-address", body, idempotent=True)
 
     async def create_return(
         self,
         order_id: str,
-        identity: Identity,
-        conversation_id: str,
+        caller: Caller,
         item: str,
         reason: str,
         resolution: Literal["refund", "exchange"],
-        *,
-        client_address: str | None = None,
     ) -> dict[str, Any]:
         """The new Return (with its ``rma``); ``Conflict`` for ``return_window_expired``,
         ``not_delivered``, ``item_ambiguous`` (``details["items"]``), ``already_returned``;
         ``NotFound`` for ``order_not_found`` or ``item_not_found`` (``details["items"]``)."""
         body = {
-            **_order_call(identity, conversation_id, client_address),
+            **caller.body(),
             "order_id": order_id,
             "item": item,
             "reason": reason,
@@ -293,17 +287,6 @@ class BackendClient:
             )
             self._session_loop = loop
         return self._session
-
-
-def _order_call(
-    identity: Identity, conversation_id: str, client_address: str | None
-) -> dict[str, Any]:
-    """The identity-checked part of an order call; the address lets the backend limit guesses
-    per customer rather than per conversation."""
-    body: dict[str, Any] = {"identity": identity, "conversation_id": conversation_id}
-    if client_address is not None:
-        body["client_address"] = client_address
-    return body
 
 
 def _segment(name: str, value: str) -> str:

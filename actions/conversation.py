@@ -12,7 +12,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from actions.backend_client import Identity
+from actions.backend_client import Caller, Identity
 
 # The backend's conversation_id rule (docs/backend-api.md); other sender ids are hashed so that
 # a channel's odd ids still get a stable, valid id for throttling and tickets.
@@ -49,6 +49,14 @@ def identity(tracker: Tracker) -> Identity | None:
         return {"customer_id": customer_id}
     email = tracker.get_slot("email")
     return {"email": email} if email else None
+
+
+def caller(tracker: Tracker) -> Caller | None:
+    """Who the conversation's order calls are made for; ``None`` until an identity is known."""
+    who = identity(tracker)
+    if who is None:
+        return None
+    return Caller(who, conversation_id(tracker), client_address(tracker))
 
 
 def latest_intent(tracker: Tracker) -> str | None:

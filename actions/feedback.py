@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import answers
 from actions.base import FormSubmitAction
 from actions.conversation import latest_intent
-from actions.validation import FormValidator
+from actions.validation import FormValidator, checked_answer
 
 MAX_COMMENT_CHARS = 2000
 LOW_CSAT = 2
@@ -30,19 +30,10 @@ def declined(tracker: Tracker, text: Any) -> bool:
 
 
 class ValidateFeedbackForm(FormValidator):
+    done_when = ("feedback_skipped", "form_problem")
+
     def name(self) -> str:
         return "validate_feedback_form"
-
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        if tracker.get_slot("feedback_skipped") or tracker.get_slot("form_problem"):
-            return []
-        return list(domain_slots)
 
     def validate_csat(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -73,10 +64,7 @@ class ValidateFeedbackForm(FormValidator):
     ) -> dict[str, Any]:
         if declined(tracker, value):
             return {slot: None, "feedback_skipped": True}
-        score = answers.rating(value, lowest, highest)
-        if score is None:
-            dispatcher.utter_message(response=f"utter_invalid_{slot}")
-        return {slot: score}
+        return checked_answer(slot, answers.rating(value, lowest, highest), dispatcher)
 
 
 class ActionThankForFeedback(FormSubmitAction):

@@ -16,10 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import answers
-from actions.backend_client import Identity
+from actions.backend_client import Caller
 from actions.backend_errors import BackendError, Conflict, NotFound
 from actions.base import BackendAction, explain_failure, explain_problem
-from actions.conversation import client_address, conversation_id, identity
+from actions.conversation import caller
 from actions.formatting import day, items_summary
 from actions.resume import offer_resume
 from actions.validation import (
@@ -163,8 +163,8 @@ class OrderChangeAction(BackendAction, ABC):
     ) -> list[EventType]:
         events: list[EventType] = [SlotSet("confirming", None)]
         events += [SlotSet(slot, None) for slot in self.slots]
-        number, who = tracker.get_slot("order_id"), identity(tracker)
-        if not number or not who or not all(tracker.get_slot(slot) for slot in self.slots):
+        number, who = tracker.get_slot("order_id"), caller(tracker)
+        if not number or who is None or not all(tracker.get_slot(slot) for slot in self.slots):
             return events + explain_problem(dispatcher, {"code": "backend_unavailable"})
         try:
             order = await self.change(tracker, number, who)
@@ -185,7 +185,7 @@ class OrderChangeAction(BackendAction, ABC):
         )
 
     @abstractmethod
-    async def change(self, tracker: Tracker, number: str, who: Identity) -> dict[str, Any]:
+    async def change(self, tracker: Tracker, number: str, who: Caller) -> dict[str, Any]:
         """Make the change in the backend; the changed order."""
 
     @abstractmethod
@@ -209,10 +209,8 @@ class ActionCancelOrder(OrderChangeAction):
     def name(self) -> str:
         return "action_cancel_order"
 
-    async def change(self, tracker: Tracker, number: str, who: Identity) -> dict[str, Any]:
-        return await self.backend.cancel_order(
-            number, who, conversation_id(tracker), client_address=client_address(tracker)
-        )
+    async def change(self, tracker: Tracker, number: str, who: Caller) -> dict[str, Any]:
+        return await self.backend.cancel_order(number, who)
 
     def status_now(self, error: Conflict) -> str:
         return "cancelled" if error.details.get("status") == "cancelled" else "shipped"
@@ -278,14 +276,8 @@ class ActionChangeAddress(OrderChangeAction):
     def name(self) -> str:
         return "action_change_address"
 
-    async def change(self, tracker: Tracker, number: str, who: Identity) -> dict[str, Any]:
-        return await self.backend.change_shipping_address(
-            number,
-            who,
-            conversation_id(tracker),
-            tracker.get_slot("address"),
-            client_address=client_address(tracker),
-        )
+    async def change(self, tracker: Tracker, number: str, who: Caller) -> dict[str, Any]:
+        return await self.backend.change_shipping_address(number, who, tracker.get_slot("address"))
 
     def status_now(self, error: Conflict) -> str:
         return error.details.get("status") or "shipped"

@@ -25,10 +25,10 @@ from actions.base import (
     offer_handoff,
     problem_from_error,
 )
-from actions.conversation import client_address, conversation_id, identity
+from actions.conversation import caller
 from actions.formatting import amount, day, item_names, one_of, parse_moment
 from actions.settings import get_settings
-from actions.validation import OrderFormValidator, verified_order
+from actions.validation import OrderFormValidator, checked_answer, verified_order
 
 MAX_ITEM_CHARS = 200
 MAX_REASON_CHARS = 1000
@@ -115,10 +115,7 @@ class ValidateReturnForm(OrderFormValidator):
     def validate_resolution(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        choice = answers.resolution(value)
-        if choice is None:
-            dispatcher.utter_message(response="utter_invalid_resolution")
-        return {"resolution": choice}
+        return checked_answer("resolution", answers.resolution(value), dispatcher)
 
     def after_validation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
         """Turn "the shoes" into the order's item name once the order is known; an item that
@@ -172,7 +169,7 @@ class ActionCreateReturn(FormSubmitAction):
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        number, who = tracker.get_slot("order_id"), identity(tracker)
+        number, who = tracker.get_slot("order_id"), caller(tracker)
         item = tracker.get_slot("item")
         if who is None or verified_order(tracker) is None:
             return explain_problem(dispatcher, {"code": "backend_unavailable"}) + self._clear()
@@ -180,11 +177,9 @@ class ActionCreateReturn(FormSubmitAction):
             created = await self.backend.create_return(
                 number,
                 who,
-                conversation_id(tracker),
                 item,
                 tracker.get_slot("return_reason"),
                 tracker.get_slot("resolution"),
-                client_address=client_address(tracker),
             )
         except Conflict as error:
             return self._refused(dispatcher, tracker, error) + self._clear()
@@ -264,19 +259,10 @@ class ActionStartReturn(BackendAction):
 class ValidateRefundForm(OrderFormValidator):
     """An RMA number answers the question on its own; an order number needs the email too."""
 
+    done_when = ("rma", *OrderFormValidator.done_when)
+
     def name(self) -> str:
         return "validate_refund_form"
-
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        if tracker.get_slot("rma"):
-            return []
-        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 from actions import answers
 from actions.backend_errors import BackendError, InvalidRequest, NotFound
 from actions.base import FormSubmitAction, UsesBackend, explain_problem, problem_from_error
-from actions.conversation import client_address, conversation_id, identity, latest_text
+from actions.conversation import caller, latest_text
 from actions.delivery_words import reports_problem
 from actions.digressions import (
     TASK_FORMS,
@@ -99,10 +99,21 @@ def without_cleared_candidates(tracker: Tracker) -> Tracker:
     return view
 
 
+def checked_answer(slot: str, parsed: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    """``{slot: parsed}``; when the answer did not parse (``None``), the customer first hears
+    ``utter_invalid_<slot>`` and the form asks again."""
+    if parsed is None:
+        dispatcher.utter_message(response=f"utter_invalid_{slot}")
+    return {slot: parsed}
+
+
 class FormValidator(UsesBackend, FormValidationAction, ABC):
     # Forms a late, lost or damaged parcel is often worded as (a complaint, "where is it?"):
     # such a first message goes to the delivery-problem claim instead.
     delivery_problems_elsewhere = False
+    # Slots that end the form once any of them is set: ``form_problem`` (the last step explains
+    # it), plus what a form adds (e.g. an RMA number that answers the question on its own).
+    done_when: tuple[str, ...] = ("form_problem",)
 
     @abstractmethod
     def name(self) -> str:
@@ -144,7 +155,7 @@ class FormValidator(UsesBackend, FormValidationAction, ABC):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        if tracker.get_slot("form_problem"):
+        if any(tracker.get_slot(slot) for slot in self.done_when):
             return []
         if tracker.get_slot("customer_id"):
             return [slot for slot in domain_slots if slot != "email"]
@@ -153,20 +164,14 @@ class FormValidator(UsesBackend, FormValidationAction, ABC):
     def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        address = answers.email(value)
-        if address is None:
-            dispatcher.utter_message(response="utter_invalid_email")
-        return {"email": address}
+        return checked_answer("email", answers.email(value), dispatcher)
 
 
 class OrderFormValidator(FormValidator, ABC):
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        number = answers.order_id(value)
-        if number is None:
-            dispatcher.utter_message(response="utter_invalid_order_id")
-        return {"order_id": number}
+        return checked_answer("order_id", answers.order_id(value), dispatcher)
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -192,13 +197,11 @@ class OrderFormValidator(FormValidator, ABC):
         return self.order_problem(order)
 
     async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
-        number, who = tracker.get_slot("order_id"), identity(tracker)
-        if not number or not who:
+        number, who = tracker.get_slot("order_id"), caller(tracker)
+        if not number or who is None:
             return []
         try:
-            order = await self.backend.lookup_order(
-                number, who, conversation_id(tracker), client_address=client_address(tracker)
-            )
+            order = await self.backend.lookup_order(number, who)
         except (NotFound, InvalidRequest):
             return self._not_found(dispatcher, tracker, number)
         except BackendError as error:

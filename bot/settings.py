@@ -7,6 +7,7 @@ checked against these declarations by tests/test_settings_docs.py.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,35 @@ def _var_path(*parts: str) -> Path:
     return PROJECT_ROOT.joinpath("var", *parts)
 
 
+def _checkout_path(name: str, relative: str, *, help: str) -> Any:  # noqa: A002 (as setting)
+    """A path setting whose default is ``relative`` to the checkout, shown as written there."""
+    return setting(
+        name,
+        parse=path,
+        shown=relative,
+        default_factory=lambda: Path(os.path.normpath(PROJECT_ROOT / relative)),
+        help=help,
+    )
+
+
+def _var_database(
+    name: str,
+    scheme: str,
+    file: str,
+    *,
+    help: str,  # noqa: A002 (as setting)
+    **options: Any,
+) -> Any:
+    """A database URL setting whose default is the SQLite database ``var/<file>``."""
+    return setting(
+        name,
+        f"{scheme}:///{_var_path(file)}",
+        shown=f"{scheme}:///var/{file}",
+        help=help,
+        **options,
+    )
+
+
 def _own_origins(values: Mapping[str, Any]) -> tuple[str, ...]:
     """The review app's own pages (the demo shop) unless WIDGET_ALLOWED_ORIGINS names others."""
     port = values["review_port"]
@@ -61,32 +91,15 @@ class Settings:
     review_port: int = setting(
         "REVIEW_PORT", 8000, parse=integer(0), help="review app and widget demo page"
     )
-    var_dir: Path = setting(
-        "BOT_VAR_DIR",
-        parse=path,
-        shown="var/",
-        default_factory=_var_path,
-        help="local databases and spool files",
-    )
-    models_dir: Path = setting(
-        "BOT_MODELS_DIR",
-        parse=path,
-        shown="models/",
-        default_factory=lambda: PROJECT_ROOT / "models",
-        help="trained models",
-    )
-    audit_advisories_dir: Path = setting(
+    var_dir: Path = _checkout_path("BOT_VAR_DIR", "var/", help="local databases and spool files")
+    models_dir: Path = _checkout_path("BOT_MODELS_DIR", "models/", help="trained models")
+    audit_advisories_dir: Path = _checkout_path(
         "AUDIT_ADVISORIES_DIR",
-        parse=path,
-        shown="../shared/advisories",
-        default_factory=lambda: PROJECT_ROOT.parent / "shared" / "advisories",
+        "../shared/advisories",
         help="offline advisory snapshot the dependency audit reads",
     )
-    backend_database_url: str = setting(
-        "BACKEND_DATABASE_URL",
-        f"sqlite+aiosqlite:///{_var_path('backend.db')}",
-        shown="sqlite+aiosqlite:///var/backend.db",
-        help="reference backend database",
+    backend_database_url: str = _var_database(
+        "BACKEND_DATABASE_URL", "sqlite+aiosqlite", "backend.db", help="reference backend database"
     )
     backend_token: str = shared.backend_token()
     # Where the agent inbox's customer panel reads profiles, orders and tickets.
@@ -105,20 +118,17 @@ class Settings:
     identity_window_minutes: int = setting(
         "IDENTITY_WINDOW_MINUTES", 15, parse=integer(1), help="window of the failed checks"
     )
-    cx_database_url: str = setting(
-        "CX_DATABASE_URL",
-        f"sqlite+aiosqlite:///{_var_path('cxlog.db')}",
-        shown="sqlite+aiosqlite:///var/cxlog.db",
-        help="CX log store",
+    cx_database_url: str = _var_database(
+        "CX_DATABASE_URL", "sqlite+aiosqlite", "cxlog.db", help="CX log store"
     )
     cx_retention_days: int = setting(
         "CX_RETENTION_DAYS", 365, parse=integer(1), help="conversations older than this are purged"
     )
     # Rasa's SQL tracker store (endpoints*.yml), whose old conversations the purge deletes too.
-    rasa_tracker_database_url: str = setting(
+    rasa_tracker_database_url: str = _var_database(
         "RASA_TRACKER_DATABASE_URL",
-        f"sqlite:///{_var_path('tracker.db')}",
-        shown="sqlite:///var/tracker.db",
+        "sqlite",
+        "tracker.db",
         empty_is_value=True,
         help="Rasa's SQL tracker store, for the purge; empty = leave it alone",
     )
@@ -202,12 +212,8 @@ class Settings:
     nlu_novelty_neighbours: int = setting(
         "NLU_NOVELTY_NEIGHBOURS", 3, parse=integer(1), help="closest examples compared"
     )
-    nlu_novelty_cache_dir: Path = setting(
-        "NLU_NOVELTY_CACHE_DIR",
-        parse=path,
-        shown="var/cache/novelty",
-        default_factory=lambda: _var_path("cache", "novelty"),
-        help="cached embeddings and calibrations",
+    nlu_novelty_cache_dir: Path = _checkout_path(
+        "NLU_NOVELTY_CACHE_DIR", "var/cache/novelty", help="cached embeddings and calibrations"
     )
     nlu_rephrase_similarity: float = setting(
         "NLU_REPHRASE_SIMILARITY", 0.75, parse=number(), help="similarity of a rephrase"

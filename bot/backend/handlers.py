@@ -56,9 +56,19 @@ async def openapi(_request: web.Request) -> web.Response:
     return web.Response(body=OPENAPI_PATH.read_bytes(), content_type="application/yaml")
 
 
+async def _one(
+    request: web.Request,
+    name: str,
+    parse: validation.Parser,
+    load: Callable[[AsyncEngine, str], Awaitable[dict]],
+) -> web.Response:
+    """The record the path segment ``name`` (checked by ``parse``) names."""
+    value = path_value(request, name, parse)
+    return web.json_response(await load(request.app[ENGINE], value))
+
+
 async def get_customer(request: web.Request) -> web.Response:
-    customer_id = path_value(request, "customer_id", validation.customer_id)
-    return web.json_response(await accounts.get_customer(request.app[ENGINE], customer_id))
+    return await _one(request, "customer_id", validation.customer_id, accounts.get_customer)
 
 
 CustomerList = Callable[[AsyncEngine, str, int], Awaitable[list[dict]]]
@@ -118,8 +128,7 @@ async def list_returns(request: web.Request) -> web.Response:
 
 
 async def get_return(request: web.Request) -> web.Response:
-    rma = path_value(request, "rma", validation.rma)
-    return web.json_response(await returns.get_return(request.app[ENGINE], rma))
+    return await _one(request, "rma", validation.rma, returns.get_return)
 
 
 async def create_ticket(request: web.Request) -> web.Response:
@@ -131,8 +140,7 @@ async def create_ticket(request: web.Request) -> web.Response:
 
 
 async def get_ticket(request: web.Request) -> web.Response:
-    ticket_id = path_value(request, "ticket_id", validation.ticket_id)
-    return web.json_response(await tickets.get_ticket(request.app[ENGINE], ticket_id))
+    return await _one(request, "ticket_id", validation.ticket_id, tickets.get_ticket)
 
 
 async def request_password_reset(request: web.Request) -> web.Response:

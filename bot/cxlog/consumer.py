@@ -15,8 +15,9 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
@@ -30,10 +31,13 @@ from bot.cxlog.writer import (
     STORE_ERRORS,
     SWEEP_EVERY_S,
     load_stored_names,
+    next_batch,
     write_isolating,
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 RASA_EXCHANGE = "rasa-exchange"  # rasa.core.brokers.pika.RABBITMQ_EXCHANGE
 POLL_S = 1.0
@@ -85,7 +89,7 @@ class CXLogConsumer:
             consumer_tag = await queue.consume(inbox.put)
             logger.info("cxlog: consuming %s into %s", self.queue_name, self.store.engine.url)
             while not stop.is_set():
-                batch = await _next_batch(inbox, self.batch_size)
+                batch = await next_batch(inbox, self.batch_size, POLL_S)
                 if batch:
                     await self._handle(batch, stop)
                 await self._sweep()
@@ -130,16 +134,11 @@ class CXLogConsumer:
 
     async def _connect(self, stop: asyncio.Event) -> AbstractRobustConnection | None:
         """RabbitMQ may start after us (or restart): keep trying until it answers or we stop."""
-        delay = RETRY_MIN_S
-        while not stop.is_set():
-            try:
-                return await aio_pika.connect_robust(self.amqp_url)
-            except (AMQPConnectionError, OSError) as error:
-                logger.warning("cxlog: RabbitMQ unavailable (%s); retrying in %.1fs", error, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, RETRY_MAX_S)
-        return None
+
+        async def connect() -> AbstractRobustConnection:
+            return await aio_pika.connect_robust(self.amqp_url)
+
+        return await _until_stopped(connect, stop, (AMQPConnectionError, OSError), "RabbitMQ")
 
     async def _reject(self, message: AbstractIncomingMessage) -> None:
         self.stats.rejected += 1
@@ -155,31 +154,36 @@ class CXLogConsumer:
             logger.warning("cxlog: abandonment sweep failed (%s)", error)
 
     @staticmethod
-    async def _retry_until_stopped(operation: Any, stop: asyncio.Event) -> bool:
+    async def _retry_until_stopped(
+        operation: Callable[[], Awaitable[None]], stop: asyncio.Event
+    ) -> bool:
         """Run ``operation`` until it succeeds (True) or ``stop`` is set (False)."""
-        delay = RETRY_MIN_S
-        while not stop.is_set():
-            try:
-                await operation()
-                return True
-            except STORE_ERRORS as error:
-                logger.warning("cxlog: store unavailable (%s); retrying in %.1fs", error, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, RETRY_MAX_S)
-        return False
+
+        async def succeeded() -> bool:
+            await operation()
+            return True
+
+        return await _until_stopped(succeeded, stop, STORE_ERRORS, "store") is not None
 
 
-async def _next_batch(
-    inbox: asyncio.Queue[AbstractIncomingMessage], batch_size: int
-) -> list[AbstractIncomingMessage]:
-    try:
-        batch = [await asyncio.wait_for(inbox.get(), POLL_S)]
-    except TimeoutError:
-        return []
-    while len(batch) < batch_size and not inbox.empty():
-        batch.append(inbox.get_nowait())
-    return batch
+async def _until_stopped(
+    operation: Callable[[], Awaitable[T]],
+    stop: asyncio.Event,
+    errors: tuple[type[BaseException], ...],
+    service: str,
+) -> T | None:
+    """What ``operation`` returns, trying again with back-off while it fails with one of
+    ``errors`` (``service`` is unavailable); ``None`` once ``stop`` is set."""
+    delay = RETRY_MIN_S
+    while not stop.is_set():
+        try:
+            return await operation()
+        except errors as error:
+            logger.warning("cxlog: %s unavailable (%s); retrying in %.1fs", service, error, delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, RETRY_MAX_S)
+    return None
 
 
 def _decode(body: bytes) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -24,6 +24,8 @@ from bot.cxlog.spool import Spool
 from bot.cxlog.store import CXStore
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # What "the store is unreachable or locked" looks like from aiosqlite and asyncpg: worth waiting
 # for. Any other error is a problem with the events themselves (see CXLogWriter._write).
@@ -132,18 +134,11 @@ class CXLogWriter:
     async def _next_batch(self) -> list[dict[str, Any]]:
         """Wait for an event (or until a replay or sweep is due), let the rest of the turn and
         other conversations' turns arrive for ``linger_s``, then take what is queued."""
-        batch: list[dict[str, Any]] = []
         wake_at = (
             min(self._next_replay, self._next_sweep) if self.spool.pending else self._next_sweep
         )
-        timeout = max(0.01, wake_at - time.monotonic())
-        with contextlib.suppress(TimeoutError):
-            batch.append(await asyncio.wait_for(self._queue.get(), timeout))
-        if batch and self._queue.qsize() < self.batch_size:
-            await asyncio.sleep(self.linger_s)
-        while batch and len(batch) < self.batch_size and not self._queue.empty():
-            batch.append(self._queue.get_nowait())
-        return batch
+        wait_s = max(0.01, wake_at - time.monotonic())
+        return await next_batch(self._queue, self.batch_size, wait_s, linger_s=self.linger_s)
 
     async def _deliver(self, raw_batch: list[dict[str, Any]]) -> None:
         if not raw_batch:
@@ -224,6 +219,23 @@ class CXLogWriter:
     def _schedule_replay(self, failed: bool) -> None:
         self._retry_delay = min(self._retry_delay * 2, RETRY_MAX_S) if failed else RETRY_MIN_S
         self._next_replay = time.monotonic() + (self._retry_delay if failed else 0.0)
+
+
+async def next_batch(
+    queue: asyncio.Queue[T], batch_size: int, wait_s: float, linger_s: float | None = None
+) -> list[T]:
+    """Up to ``batch_size`` queued items: ``[]`` if none arrives within ``wait_s``; after the
+    first, with ``linger_s``, wait that long for more unless a whole batch is queued already.
+    Shared by the in-process writer and the RabbitMQ consumer."""
+    try:
+        batch = [await asyncio.wait_for(queue.get(), wait_s)]
+    except TimeoutError:
+        return []
+    if linger_s is not None and queue.qsize() < batch_size:
+        await asyncio.sleep(linger_s)
+    while len(batch) < batch_size and not queue.empty():
+        batch.append(queue.get_nowait())
+    return batch
 
 
 def _describe(error: BaseException) -> str:

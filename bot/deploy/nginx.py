@@ -6,7 +6,7 @@ profile; this module only fills its template with the ports of the running nodes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import jinja2
@@ -31,16 +31,7 @@ def render_nginx_conf(layout: BalancerLayout, run_dir: Path, access_log: Path) -
         loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined
     )
     template = environment.get_template("nginx.conf.j2")
-    return template.render(
-        host=layout.host,
-        rasa_port=layout.rasa_port,
-        action_port=layout.action_port,
-        rasa_ports=layout.rasa_ports,
-        rasa_api_port=layout.rasa_api_port,
-        action_ports=layout.action_ports,
-        run_dir=run_dir,
-        access_log=access_log,
-    )
+    return template.render(**asdict(layout), run_dir=run_dir, access_log=access_log)
 
 
 def write_nginx_conf(layout: BalancerLayout, run_dir: Path) -> Path:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from actions.backend_client import BackendClient, get_client
+from actions.backend_client import BackendClient, Caller, get_client
 from actions.backend_errors import (
     BackendError,
     BackendProtocolError,
@@ -51,16 +51,18 @@ CALLS: dict[str, tuple[Call, bool]] = {
     "health": (lambda c: c.health(), True),
     "get_customer": (lambda c: c.get_customer("C1001"), True),
     "recent_orders": (lambda c: c.recent_orders("C1001", limit=3), True),
-    "lookup_order": (lambda c: c.lookup_order("10001", ALEX, "conv-1"), True),
+    "lookup_order": (lambda c: c.lookup_order("10001", Caller(ALEX, "conv-1")), True),
     "change_shipping_address": (
-        lambda c: c.change_shipping_address("10002", ALEX, "conv-1", "1 Elm Street, Springfield"),
+        lambda c: c.change_shipping_address(
+            "10002", Caller(ALEX, "conv-1"), "1 Elm Street, Springfield"
+        ),
         True,
     ),
     "list_returns": (lambda c: c.list_returns("10003"), True),
     "get_return": (lambda c: c.get_return("RMA-AB12CD34"), True),
-    "cancel_order": (lambda c: c.cancel_order("10002", ALEX, "conv-1"), False),
+    "cancel_order": (lambda c: c.cancel_order("10002", Caller(ALEX, "conv-1")), False),
     "create_return": (
-        lambda c: c.create_return("10003", ALEX, "conv-1", "shoes", "too small", "refund"),
+        lambda c: c.create_return("10003", Caller(ALEX, "conv-1"), "shoes", "too small", "refund"),
         False,
     ),
     "create_ticket": (
@@ -339,10 +341,12 @@ async def test_reads(backend_client: BackendClient) -> None:
     assert len(orders) == 2
     assert {order["customer_id"] for order in orders} == {"C1001"}
 
-    order = await backend_client.lookup_order("10001", ALEX, "conv-reads")
+    order = await backend_client.lookup_order("10001", Caller(ALEX, "conv-reads"))
     assert (order["status"], order["carrier"]) == ("shipped", "UPS")
     assert order["tracking_url"]
-    same = await backend_client.lookup_order("10001", {"customer_id": "C1001"}, "conv-reads")
+    same = await backend_client.lookup_order(
+        "10001", Caller({"customer_id": "C1001"}, "conv-reads")
+    )
     assert same == order
 
     missing = (await failure_of(backend_client.get_customer("C9999"), NotFound))[0]
@@ -352,19 +356,25 @@ async def test_reads(backend_client: BackendClient) -> None:
 async def test_a_wrong_email_reveals_nothing_and_is_throttled(
     backend_client: BackendClient,
 ) -> None:
-    wrong, _ = await failure_of(backend_client.lookup_order("10001", SAM, "conv-x"), NotFound)
-    unknown, _ = await failure_of(backend_client.lookup_order("99999", ALEX, "conv-x"), NotFound)
+    wrong, _ = await failure_of(
+        backend_client.lookup_order("10001", Caller(SAM, "conv-x")), NotFound
+    )
+    unknown, _ = await failure_of(
+        backend_client.lookup_order("99999", Caller(ALEX, "conv-x")), NotFound
+    )
     assert (wrong.code, str(wrong), wrong.details) == (unknown.code, str(unknown), {})
     for n in range(4):  # five failures on 10001, each from another conversation
-        await failure_of(backend_client.lookup_order("10001", SAM, f"conv-{n}"), NotFound)
+        await failure_of(backend_client.lookup_order("10001", Caller(SAM, f"conv-{n}")), NotFound)
 
     throttled, _ = await failure_of(
-        backend_client.lookup_order("10001", ALEX, "conv-new"), TooManyAttempts
+        backend_client.lookup_order("10001", Caller(ALEX, "conv-new")), TooManyAttempts
     )
     assert throttled.code == "too_many_attempts"
     assert throttled.retry_after is not None and throttled.retry_after > 0
     # Another order is not affected.
-    assert (await backend_client.lookup_order("10002", ALEX, "conv-y"))["order_id"] == "10002"
+    assert (await backend_client.lookup_order("10002", Caller(ALEX, "conv-y")))[
+        "order_id"
+    ] == "10002"
 
 
 async def test_the_client_address_limits_guesses_over_all_orders(
@@ -372,48 +382,55 @@ async def test_the_client_address_limits_guesses_over_all_orders(
 ) -> None:
     for n in range(10):
         await failure_of(
-            backend_client.lookup_order(f"9990{n}", ALEX, f"c-{n}", client_address="192.0.2.5"),
+            backend_client.lookup_order(f"9990{n}", Caller(ALEX, f"c-{n}", "192.0.2.5")),
             NotFound,
         )
     await failure_of(
-        backend_client.lookup_order("10001", ALEX, "c-x", client_address="192.0.2.5"),
+        backend_client.lookup_order("10001", Caller(ALEX, "c-x", "192.0.2.5")),
         TooManyAttempts,
     )
-    other = await backend_client.lookup_order("10001", ALEX, "c-y", client_address="192.0.2.6")
+    other = await backend_client.lookup_order("10001", Caller(ALEX, "c-y", "192.0.2.6"))
     assert other["order_id"] == "10001"
 
 
 async def test_order_changes_and_their_conflicts(backend_client: BackendClient) -> None:
-    cancelled = await backend_client.cancel_order("10002", ALEX, "conv-w")
+    cancelled = await backend_client.cancel_order("10002", Caller(ALEX, "conv-w"))
     assert cancelled["status"] == "cancelled"
-    refused, _ = await failure_of(backend_client.cancel_order("10001", ALEX, "conv-w"), Conflict)
+    refused, _ = await failure_of(
+        backend_client.cancel_order("10001", Caller(ALEX, "conv-w")), Conflict
+    )
     assert (refused.code, refused.details["status"]) == ("not_cancellable", "shipped")
 
     moved = await backend_client.change_shipping_address(
-        "20001", SAM, "conv-w", "  12 O'Brien Road; Flat 3  "
+        "20001", Caller(SAM, "conv-w"), "  12 O'Brien Road; Flat 3  "
     )
     assert moved["shipping_address"] == "12 O'Brien Road; Flat 3"
     locked, _ = await failure_of(
-        backend_client.change_shipping_address("10001", ALEX, "conv-w", "1 Elm Street"), Conflict
+        backend_client.change_shipping_address("10001", Caller(ALEX, "conv-w"), "1 Elm Street"),
+        Conflict,
     )
     assert locked.code == "address_locked"
 
 
 async def test_returns_round_trip(backend_client: BackendClient) -> None:
     ambiguous, _ = await failure_of(
-        backend_client.create_return("10003", ALEX, "conv-r", "running", "too big", "refund"),
+        backend_client.create_return(
+            "10003", Caller(ALEX, "conv-r"), "running", "too big", "refund"
+        ),
         Conflict,
     )
     assert ambiguous.code == "item_ambiguous"
     assert len(ambiguous.details["items"]) == 2
     unknown, _ = await failure_of(
-        backend_client.create_return("10003", ALEX, "conv-r", "umbrella", "broken", "refund"),
+        backend_client.create_return(
+            "10003", Caller(ALEX, "conv-r"), "umbrella", "broken", "refund"
+        ),
         NotFound,
     )
     assert unknown.code == "item_not_found"
 
     created = await backend_client.create_return(
-        "10003", ALEX, "conv-r", "shoes", "too small", "refund"
+        "10003", Caller(ALEX, "conv-r"), "shoes", "too small", "refund"
     )
     assert created["rma"].startswith("RMA-")
     assert [entry["rma"] for entry in await backend_client.list_returns("10003")] == [
@@ -423,7 +440,7 @@ async def test_returns_round_trip(backend_client: BackendClient) -> None:
     assert await backend_client.list_returns("10001") == []
 
     expired, _ = await failure_of(
-        backend_client.create_return("10004", ALEX, "conv-r", "jacket", "leaks", "refund"),
+        backend_client.create_return("10004", Caller(ALEX, "conv-r"), "jacket", "leaks", "refund"),
         Conflict,
     )
     assert (expired.code, expired.details["window_days"]) == ("return_window_expired", 30)
@@ -448,7 +465,7 @@ async def test_refused_input_names_every_bad_field(backend_client: BackendClient
     )
     assert {"category", "summary", "email"} <= set(refused.fields)
     refused, _ = await failure_of(
-        backend_client.lookup_order("10001", {}, "conv-t"), InvalidRequest
+        backend_client.lookup_order("10001", Caller({}, "conv-t")), InvalidRequest
     )
     assert "identity" in refused.fields
 
@@ -456,7 +473,7 @@ async def test_refused_input_names_every_bad_field(backend_client: BackendClient
 @pytest.mark.parametrize(
     "call",
     [
-        lambda c: c.lookup_order("10001/../../customers/C1001", ALEX, "conv-p"),
+        lambda c: c.lookup_order("10001/../../customers/C1001", Caller(ALEX, "conv-p")),
         lambda c: c.get_customer("C1001/orders"),
         lambda c: c.get_customer(".."),
         lambda c: c.get_return("../tickets/T-1"),

@@ -10,7 +10,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions import answers
-from actions.backend_client import BackendClient
+from actions.backend_client import BackendClient, Caller
 from actions.delivery import problem_kind
 from actions.digressions import digression_target, is_stop, slots_before_latest_message
 from actions.formatting import amount
@@ -129,7 +129,7 @@ def test_amounts_carry_the_currency() -> None:
 
 
 async def check(client: BackendClient, number: str) -> tuple[dict[str, Any], Any]:
-    order = order_snapshot(await client.lookup_order(number, ALEX, "conv-eligibility"))
+    order = order_snapshot(await client.lookup_order(number, Caller(ALEX, "conv-eligibility")))
     return order, await ValidateReturnForm(client).check_order(order)
 
 
@@ -145,7 +145,7 @@ async def test_eligibility_is_decided_from_the_order_before_any_question(
     assert problem is None and order["returns"] == []
 
     created = await backend_client.create_return(
-        "10003", ALEX, "conv-eligibility", "shoes", "too small", "exchange"
+        "10003", Caller(ALEX, "conv-eligibility"), "shoes", "too small", "exchange"
     )
     order, problem = await check(backend_client, "10003")
     assert problem is None  # the socks can still go back
@@ -153,6 +153,6 @@ async def test_eligibility_is_decided_from_the_order_before_any_question(
     assert order["returns"][0]["label_url"].endswith(f"{created['rma']}.pdf")
 
     await backend_client.create_return(
-        "10003", ALEX, "conv-eligibility", "socks", "too big", "refund"
+        "10003", Caller(ALEX, "conv-eligibility"), "socks", "too big", "refund"
     )
     assert (await check(backend_client, "10003"))[1] == {"code": "already_returned"}
