@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.review import throttle
-from bot.review.models import ReviewUser
-from bot.review.passwords import hash_password, verify_password
-from bot.review.roles import Role
-from bot.review.sessions import end_user_sessions
+from bot.review.auth import throttle
+from bot.review.auth.passwords import hash_password, verify_password
+from bot.review.auth.sessions import end_user_sessions
+from bot.review.common.models import ReviewUser
+from bot.review.common.roles import Role
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 MAX_DISPLAY_NAME_CHARS = 64

@@ -11,10 +11,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cxlog.models import Turn
-from bot.review.filters import TAG_NAME
-from bot.review.models import ConversationNote, ConversationTag
-from bot.review.roles import Role
-from bot.review.sessions import SignedIn
+from bot.review.common.models import ConversationNote, ConversationTag
+from bot.review.common.roles import Role
+from bot.review.common.state import SignedIn
+from bot.review.conversations.filters import TAG_NAME
 
 MAX_NOTE_CHARS = 2000
 MAX_TAGS_PER_CONVERSATION = 20
