@@ -33,6 +33,7 @@ from bot.review.conversations.filters import (
 )
 from bot.review.conversations.queries import (
     Page,
+    Transcript,
     known_intents,
     known_tags,
     list_page,
@@ -108,12 +109,18 @@ def _may_annotate(request: web.Request) -> bool:
     return signed_in(request).may(Role.ANNOTATOR)
 
 
-@routes.get(r"/conversations/{conversation_id:\d{1,18}}")
-async def transcript_page(request: web.Request) -> web.Response:
+async def _transcript(request: web.Request) -> Transcript:
+    """The transcript the path names, or a 404."""
     async with db(request) as session:
         transcript = await load_transcript(session, _conversation_id(request))
     if transcript is None:
         raise web.HTTPNotFound(text="no such conversation")
+    return transcript
+
+
+@routes.get(r"/conversations/{conversation_id:\d{1,18}}")
+async def transcript_page(request: web.Request) -> web.Response:
+    transcript = await _transcript(request)
     context = {
         "t": transcript,
         "c": transcript.conversation,
@@ -124,10 +131,7 @@ async def transcript_page(request: web.Request) -> web.Response:
 
 @routes.get(r"/api/conversations/{conversation_id:\d{1,18}}")
 async def transcript_api(request: web.Request) -> web.Response:
-    async with db(request) as session:
-        transcript = await load_transcript(session, _conversation_id(request))
-    if transcript is None:
-        raise web.HTTPNotFound(text="no such conversation")
+    transcript = await _transcript(request)
     return web.json_response(
         conversation_detail(transcript.conversation, transcript.tags, with_handoffs=True)
     )
