@@ -1,8 +1,9 @@
 """Review-app queries at scale: the conversation list (first and deep pages, every filter),
 the dashboard and a CSV export, over 100k synthetic conversations in SQLite.
 
-Runs the app's own query code (bot.review.queries / dashboard / the export handler) on a
-database seeded by tests/review/bulk.py; tests/review/test_list_query_plan.py checks the plans.
+Runs the app's own query code (bot.review.conversations.queries, bot.review.dashboard and the
+export handler) on a database seeded by tests/review/bulk.py;
+tests/review/test_list_query_plan.py checks the plans.
 
     .venv/bin/python bench/review_list.py [--conversations 100000] [--repeat 5]
 """
@@ -23,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.cxlog.database import create_engine, session_factory  # noqa: E402
-from bot.review.dashboard import dashboard_data  # noqa: E402
-from bot.review.filters import ConversationFilter, Cursor  # noqa: E402
-from bot.review.queries import list_page  # noqa: E402
+from bot.review.conversations.filters import ConversationFilter, Cursor  # noqa: E402
+from bot.review.conversations.queries import list_page  # noqa: E402
+from bot.review.dashboard.numbers import dashboard_data  # noqa: E402
 from tests.review.bulk import seed  # noqa: E402
 from tests.review.harness import (  # noqa: E402 (needs the project root on sys.path)
     build_template,

@@ -9,7 +9,7 @@ furthest step over every attempt (``flow_progress`` rows, written by :mod:`bot.c
 
 A form that hands its very first message to another flow's form (a "where is my order" that
 reports a lost parcel goes to the delivery-problem form) did not start: the customer never was
-in that flow. What each step means to a CX lead is in :mod:`bot.review.definitions`.
+in that flow. What each step means to a CX lead is in :mod:`bot.review.common.definitions`.
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ NAMING_CONVENTION = {
 
 Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
-# What became of a conversation; ``bot.review.definitions`` says what each means to a CX lead.
+# What became of a conversation; ``bot.review.common.definitions`` says what each means to a
+# CX lead.
 OUTCOMES = ("resolved", "handed_off", "abandoned", "unresolved", "open")
 # Outcomes that are final: every rate is taken over these, never over ``open``.
 DECIDED_OUTCOMES = OUTCOMES[:4]

@@ -43,7 +43,7 @@ Flows (:mod:`bot.cxlog.funnels`)
   ends the attribution (``current_flow``): later slots belong to no flow until a flow's action
   runs. A form whose first run hands the message straight to another flow's form loses its row.
 
-Outcome (:func:`decide_outcome`; the definitions a CX lead reads are in bot.review.definitions)
+Outcome (:func:`decide_outcome`; what a CX lead reads is in bot.review.common.definitions)
   ``open`` while the conversation goes on: not ended and active within ``CX_ABANDON_MINUTES``.
   Once it has ended or gone silent, the first match wins:
   1. ``handed_off`` if a person was asked for;

@@ -21,7 +21,21 @@ from sqlalchemy.orm import selectinload
 
 from bot.cxlog.database import session_factory
 from bot.cxlog.models import Conversation, ProcessedEvent
+from bot.cxlog.serialize import feedback_dict, handoff_dict, iso, only, turn_dict
 from bot.cxlog.store import CXStore
+
+# What the access export tells of each turn and handoff (the review app's JSON shows more).
+ACCESS_TURN_KEYS = (
+    "seq",
+    "at",
+    "user_text",
+    "intent",
+    "confidence",
+    "entities",
+    "bot_actions",
+    "bot_texts",
+)
+ACCESS_HANDOFF_KEYS = ("requested_at", "reason", "accepted_at", "ended_at")
 
 
 @dataclass(frozen=True)
@@ -95,47 +109,22 @@ async def _load(session: AsyncSession, subject: Subject) -> list[Conversation]:
     return list(await session.scalars(query))
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _conversation_dict(conversation: Conversation) -> dict[str, Any]:
-    feedback = conversation.feedback
     return {
         "sender_id": conversation.sender_id,
         "customer_id": conversation.customer_id,
         "channel": conversation.channel,
-        "started_at": _iso(conversation.started_at),
-        "ended_at": _iso(conversation.ended_at),
-        "last_event_at": _iso(conversation.last_event_at),
+        "started_at": iso(conversation.started_at),
+        "ended_at": iso(conversation.ended_at),
+        "last_event_at": iso(conversation.last_event_at),
         "outcome": conversation.outcome,
         "had_fallback": conversation.had_fallback,
         "had_handoff": conversation.had_handoff,
         "csat": conversation.csat,
         "nps": conversation.nps,
-        "turns": [
-            {
-                "seq": turn.seq,
-                "at": _iso(turn.created_at),
-                "user_text": turn.user_text,
-                "intent": turn.intent,
-                "confidence": turn.confidence,
-                "entities": turn.entities,
-                "bot_actions": turn.bot_actions,
-                "bot_texts": turn.bot_texts,
-            }
-            for turn in conversation.turns
-        ],
-        "feedback": None
-        if feedback is None
-        else {"csat": feedback.csat, "nps": feedback.nps, "comment": feedback.comment},
+        "turns": [only(turn_dict(turn), ACCESS_TURN_KEYS) for turn in conversation.turns],
+        "feedback": feedback_dict(conversation.feedback),
         "handoffs": [
-            {
-                "requested_at": _iso(handoff.requested_at),
-                "reason": handoff.reason,
-                "accepted_at": _iso(handoff.accepted_at),
-                "ended_at": _iso(handoff.ended_at),
-            }
-            for handoff in conversation.handoffs
+            only(handoff_dict(handoff), ACCESS_HANDOFF_KEYS) for handoff in conversation.handoffs
         ],
     }

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.validation import clean_text
 from bot.livechat.protocol import MAX_MESSAGE_CHARS
-from bot.review.forms import Form, form_text
-from bot.review.models import CannedReply
-from bot.review.pages import render
-from bot.review.roles import Role
-from bot.review.security import requires, signed_in_agent
-from bot.review.state import db, signed_in
+from bot.review.auth.security import requires, signed_in_agent
+from bot.review.common.forms import Form, form_text
+from bot.review.common.models import CannedReply
+from bot.review.common.pages import render
+from bot.review.common.roles import Role
+from bot.review.common.state import db, signed_in
 
 MAX_TITLE_CHARS = 80
 MAX_CANNED_REPLIES = 100  # a short list people scan, not a knowledge base

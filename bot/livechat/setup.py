@@ -25,9 +25,9 @@ from bot.livechat.gateway import WidgetGateway
 from bot.livechat.handoff import Agent, HandoffService
 from bot.livechat.hours import WorkingHours, parse_hours
 from bot.livechat.rasa_client import RasaClient
-from bot.review.pages import add_nav_link, add_template_dir, render
-from bot.review.roles import Role
-from bot.review.security import mark_public, signed_in_agent
+from bot.review.auth.security import mark_public, signed_in_agent
+from bot.review.common.pages import add_nav_link, add_template_dir, render
+from bot.review.common.roles import Role
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

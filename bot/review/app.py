@@ -2,14 +2,15 @@
 
 Extension point: every callable in ``extra_setup`` is called as ``setup(app, settings)`` after
 the app's own routes exist. It may add routes (behind login unless it calls
-:func:`bot.review.security.mark_public`), a navigation entry
-(:func:`bot.review.pages.add_nav_link`), templates extending ``base.html``
-(:func:`bot.review.pages.add_template_dir` and :func:`bot.review.pages.render`), and its own
-``cleanup_ctx`` resources. Inside handlers, :func:`bot.review.state.signed_in` says who is
-asking, :func:`bot.review.security.requires` guards a handler by role, and
-:func:`bot.review.security.signed_in_agent` is the agent inbox's check. State-changing requests
-behind login need the CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``;
-templates get it as ``csrf_token``).
+:func:`bot.review.auth.security.mark_public`), a navigation entry
+(:func:`bot.review.common.pages.add_nav_link`), templates extending ``base.html``
+(:func:`bot.review.common.pages.add_template_dir` and :func:`bot.review.common.pages.render`),
+and its own ``cleanup_ctx`` resources. Inside handlers,
+:func:`bot.review.common.state.signed_in` says who is asking,
+:func:`bot.review.auth.security.requires` guards a handler by role, and
+:func:`bot.review.auth.security.signed_in_agent` is the agent inbox's check. State-changing
+requests behind login need the CSRF token (form field ``csrf_token`` or header
+``X-CSRF-Token``; templates get it as ``csrf_token``).
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ from aiohttp import web
 
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import schema_is_current, upgrade
-from bot.review import auth_views, conversation_views, dashboard_views, user_views
-from bot.review.pages import setup_pages
-from bot.review.security import (
+from bot.review.auth import login_views, user_views
+from bot.review.auth.security import (
     PUBLIC_PATHS,
     csrf_protect,
     error_pages,
     require_login,
     security_headers,
 )
-from bot.review.sessions import CookieSigner
-from bot.review.state import STATE, ReviewState
+from bot.review.common.pages import setup_pages
+from bot.review.common.state import STATE, CookieSigner, ReviewState
+from bot.review.conversations import views as conversation_views
+from bot.review.dashboard import views as dashboard_views
 from bot.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -83,7 +85,7 @@ def create_app(settings: Settings, extra_setup: Sequence[Setup] = ()) -> web.App
     setup_pages(app)
     app.cleanup_ctx.append(_migrated_database)
     app.on_response_prepare.append(security_headers)
-    for views in (auth_views, conversation_views, dashboard_views, user_views):
+    for views in (login_views, conversation_views, dashboard_views, user_views):
         app.add_routes(views.routes)
     app.router.add_static("/static/", STATIC_DIR)
     for setup in extra_setup:

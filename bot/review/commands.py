@@ -15,7 +15,7 @@ import getpass
 import sys
 from datetime import UTC, datetime
 
-from bot.review.roles import Role
+from bot.review.common.roles import Role
 from bot.settings import Settings, load_settings
 
 
@@ -37,7 +37,7 @@ async def _add_user(
     settings: Settings, username: str, password: str, role: Role, display_name: str | None
 ) -> str:
     from bot.cxlog.database import create_engine, session_factory
-    from bot.review.users import create_user
+    from bot.review.auth.users import create_user
 
     engine = create_engine(settings.cx_database_url)
     try:

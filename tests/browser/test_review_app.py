@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.cxlog.models import OUTCOMES
-from bot.review.definitions import FUNNELS, METRICS
+from bot.review.common.definitions import FUNNELS, METRICS
 from tests.review.harness import (
     MARCH,
     PASSWORD,

@@ -15,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-import bot.review.models  # noqa: F401 (registers the review tables in the metadata)
+import bot.review.common.models  # noqa: F401 (registers the review tables in the metadata)
 from bot.cxlog.database import create_engine
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import metadata

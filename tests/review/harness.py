@@ -25,9 +25,9 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.store import CXStore
 from bot.review.app import Setup, create_app
-from bot.review.models import ReviewUser
-from bot.review.roles import Role
-from bot.review.users import create_user
+from bot.review.auth.users import create_user
+from bot.review.common.models import ReviewUser
+from bot.review.common.roles import Role
 from bot.settings import Settings
 
 SECRET_KEY = "review-test-secret-key-0123456789"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.cxlog.retention import Subject, delete_conversations
 from bot.cxlog.store import CXStore
-from bot.review.models import ConversationNote, ConversationTag
+from bot.review.common.models import ConversationNote, ConversationTag
 from tests.review.harness import (
     Browser,
     conversation_id,

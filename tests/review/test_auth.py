@@ -16,9 +16,9 @@ from sqlalchemy import update
 
 from bot.cxlog.database import create_engine, session_factory
 from bot.review.app import create_app
-from bot.review.models import ConversationTag, LoginThrottle, ReviewSession, ReviewUser
-from bot.review.security import safe_next
-from bot.review.state import SESSION_COOKIE
+from bot.review.auth.security import safe_next
+from bot.review.common.models import ConversationTag, LoginThrottle, ReviewSession, ReviewUser
+from bot.review.common.state import SESSION_COOKIE
 from tests.review.harness import (
     PASSWORD,
     Browser,

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.review.models import ROLE_NAMES
-from bot.review.passwords import check_policy, hash_password, verify_password
-from bot.review.roles import Role
-from bot.review.sessions import CookieSigner
-from bot.review.throttle import USER_POLICY, Policy
+from bot.review.auth.passwords import check_policy, hash_password, verify_password
+from bot.review.auth.throttle import USER_POLICY, Policy
+from bot.review.common.models import ROLE_NAMES
+from bot.review.common.roles import Role
+from bot.review.common.state import CookieSigner
 
 
 def test_passwords_are_argon2id_and_verify() -> None:

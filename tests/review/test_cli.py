@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cxlog.database import create_engine, session_factory
-from bot.review.models import ReviewUser
+from bot.review.common.models import ReviewUser
 from tests.review.harness import SECRET_KEY, sqlite_url
 from tests.support.processes import PROJECT_ROOT, ServerProcess, free_port
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from markupsafe import escape
 
-from bot.review.definitions import METRICS, OUTCOMES
+from bot.review.common.definitions import METRICS, OUTCOMES
 from tests.review.harness import MARCH, Browser, Chat, sample_chats, write_chats
 from tests.support.processes import PROJECT_ROOT
 

@@ -14,8 +14,8 @@ import pytest
 
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import schema_is_current
-from bot.review.roles import Role
-from bot.review.users import create_user
+from bot.review.auth.users import create_user
+from bot.review.common.roles import Role
 from tests.review.harness import PASSWORD, Browser, review_settings, running_review_app
 from tests.support.processes import ServerProcess, api_url
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.review.filters import (
+from bot.review.conversations.filters import (
     ConversationFilter,
     Cursor,
     FilterError,

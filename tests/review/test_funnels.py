@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.cxlog.funnels import FLOWS
-from bot.review.definitions import FUNNEL_TERMS, FUNNELS
-from bot.review.funnels import flow_funnel
+from bot.review.common.definitions import FUNNEL_TERMS, FUNNELS
+from bot.review.dashboard.funnels import flow_funnel
 from tests.review.harness import Browser
 
 CANCEL = next(definition for definition in FUNNELS if definition.key == "cancel")

@@ -24,7 +24,7 @@ from markupsafe import escape
 from bot.cxlog.broker import build_sanitizer
 from bot.cxlog.models import OUTCOMES
 from bot.cxlog.store import CXStore
-from bot.review.definitions import FUNNELS
+from bot.review.common.definitions import FUNNELS
 from bot.settings import Settings
 from tests.cxlog.rasa_events import Chat
 from tests.review.harness import Browser
@@ -732,7 +732,7 @@ def scripts() -> list[tuple[Script, Expected]]:
 
 
 # Hand count of funnel_scripts() on 3 May: per flow, how many reached each step (in the order
-# of bot.review.definitions.FUNNELS), and the outcomes of those whose furthest step it was.
+# of bot.review.common.definitions.FUNNELS), and the outcomes of those whose furthest step it was.
 FUNNELS_ON_3_MAY = {
     "tracking": ((3, 2, 1), ({"abandoned": 1}, {"handed_off": 1})),
     "cancel": ((3, 3, 2, 1), ({}, {"unresolved": 1}, {"handed_off": 1})),

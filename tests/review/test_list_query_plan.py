@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import Select
 
-from bot.review.filters import ConversationFilter, Cursor
-from bot.review.queries import filtered, newest_first
+from bot.review.conversations.filters import ConversationFilter, Cursor
+from bot.review.conversations.queries import filtered, newest_first
 from tests.review.bulk import seed, sqlite_time
 from tests.review.harness import (
     Browser,

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.review import metrics
-from bot.review.metrics import IntentStats
+from bot.review.dashboard import metrics
+from bot.review.dashboard.metrics import IntentStats
 
 
 def test_rates_are_none_without_data_not_zero() -> None:

@@ -8,11 +8,11 @@ from dataclasses import asdict
 
 from aiohttp import web
 
+from bot.review.auth.security import requires
+from bot.review.common.pages import render
+from bot.review.common.roles import Role
+from bot.review.common.state import db
 from bot.review.nlu.state import nlu_state
-from bot.review.pages import render
-from bot.review.roles import Role
-from bot.review.security import requires
-from bot.review.state import db
 from bot.training.discovery import Cluster, discover
 from bot.training.inbox import inbox_items
 

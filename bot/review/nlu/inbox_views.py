@@ -7,7 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.review.forms import form_text
+from bot.review.auth.security import requires
+from bot.review.common.forms import form_text
+from bot.review.common.pages import render
+from bot.review.common.roles import Role
+from bot.review.common.state import db, signed_in, state
 from bot.review.nlu.catalogue import load_catalogue
 from bot.review.nlu.errors import http_error
 from bot.review.nlu.labelling import (
@@ -19,10 +23,6 @@ from bot.review.nlu.labelling import (
 )
 from bot.review.nlu.payloads import read_json, string_field, text_list
 from bot.review.nlu.state import nlu_state
-from bot.review.pages import render
-from bot.review.roles import Role
-from bot.review.security import requires
-from bot.review.state import db, signed_in, state
 from bot.training.inbox import InboxItem, inbox_items
 from bot.training.surfacing import REASONS
 

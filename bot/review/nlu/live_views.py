@@ -14,13 +14,13 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.cxlog.database import create_engine, session_factory
+from bot.review.auth.security import requires
+from bot.review.common.roles import Role
+from bot.review.common.state import db, signed_in, state
 from bot.review.nlu.catalogue import read_domain
 from bot.review.nlu.models import model_store
 from bot.review.nlu.payloads import read_json, string_field
 from bot.review.nlu.state import nlu_state
-from bot.review.roles import Role
-from bot.review.security import requires
-from bot.review.state import db, signed_in, state
 from bot.settings import Settings
 from bot.training.commands import decision_file
 from bot.training.export import domain_intents

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.review.common.pages import add_nav_link
+from bot.review.common.roles import Role
 from bot.review.nlu import discovery_views, inbox_views, live_views, training_views
 from bot.review.nlu.jobs import JobRunner
 from bot.review.nlu.state import NLU, NluState
-from bot.review.pages import add_nav_link
-from bot.review.roles import Role
 from bot.settings import Settings
 from bot.training.commands import training_dir
 from bot.training.surfacing import SurfacingCache

@@ -21,6 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cxlog.database import create_engine, session_factory
+from bot.review.auth.security import requires
+from bot.review.common.pages import render
+from bot.review.common.roles import Role
+from bot.review.common.state import db, signed_in, state
 from bot.review.nlu.jobs import Busy
 from bot.review.nlu.live_views import learned_by, rolled_back_data
 from bot.review.nlu.models import (
@@ -34,10 +38,6 @@ from bot.review.nlu.models import (
 )
 from bot.review.nlu.payloads import MAX_TEXTS, optional_int, read_json, string_field
 from bot.review.nlu.state import nlu_state
-from bot.review.pages import render
-from bot.review.roles import Role
-from bot.review.security import requires
-from bot.review.state import db, signed_in, state
 from bot.settings import PROJECT_ROOT, Settings
 from bot.training.candidate import JobState
 from bot.training.commands import decision_file, gate_passed, job_file

@@ -1,4 +1,5 @@
-"""Review app: users, sessions, login throttle, conversation tags and notes (bot/review/models.py).
+"""Review app: users, sessions, login throttle, conversation tags and notes
+(bot/review/common/models.py).
 
 Revision ID: review0001
 Revises: cx0001

@@ -1,4 +1,4 @@
-"""Review app: canned replies admins keep for the agent inbox (bot/review/models.py).
+"""Review app: canned replies admins keep for the agent inbox (bot/review/common/models.py).
 
 Revision ID: review0003
 Revises: review0002

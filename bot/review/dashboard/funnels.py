@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cxlog.funnels import FLOW_BY_KEY
 from bot.cxlog.models import OUTCOMES, Conversation, FlowProgress
-from bot.review.dashboard import started_between
-from bot.review.definitions import FUNNELS, FlowDefinition
-from bot.review.metrics import rate
+from bot.review.common.definitions import FUNNELS, FlowDefinition
+from bot.review.dashboard.metrics import rate
+from bot.review.dashboard.numbers import started_between
 
 # (flow, furthest step, conversation outcome) → conversations
 StopCounts = Mapping[tuple[str, str, str], int]

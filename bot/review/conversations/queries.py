@@ -17,9 +17,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
 from bot.cxlog.models import Conversation, Turn
-from bot.review.filters import ConversationFilter, Cursor
-from bot.review.models import ConversationNote, ConversationTag
-from bot.review.search import text_condition
+from bot.review.common.models import ConversationNote, ConversationTag
+from bot.review.conversations.filters import ConversationFilter, Cursor
+from bot.review.conversations.search import text_condition
 
 MAX_KNOWN_INTENTS = 500
 

@@ -18,11 +18,11 @@ import jinja2
 from aiohttp import web
 
 from bot.cxlog.handoff_reasons import reason_in_words
-from bot.review.definitions import OUTCOME_LABEL, OUTCOME_TEXT
-from bot.review.roles import Role
-from bot.review.state import current_user
+from bot.review.common.definitions import OUTCOME_LABEL, OUTCOME_TEXT
+from bot.review.common.roles import Role
+from bot.review.common.state import current_user
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)

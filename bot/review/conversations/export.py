@@ -17,10 +17,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.review.filters import ConversationFilter
-from bot.review.queries import batches
-from bot.review.serialize import conversation_detail, conversation_summary
-from bot.review.state import db
+from bot.review.common.state import db
+from bot.review.conversations.filters import ConversationFilter
+from bot.review.conversations.queries import batches
+from bot.review.conversations.serialize import conversation_detail, conversation_summary
 
 BATCH_SIZE = 500
 CSV_COLUMNS = (

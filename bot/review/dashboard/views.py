@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 
 from aiohttp import web
 
-from bot.review.dashboard import dashboard_data, date_range
-from bot.review.definitions import FUNNEL_TERMS, FUNNELS, METRICS, OUTCOMES
-from bot.review.filters import FilterError, parse_date_range
-from bot.review.funnels import funnels_data
-from bot.review.pages import render
-from bot.review.state import db, state
+from bot.review.common.definitions import FUNNEL_TERMS, FUNNELS, METRICS, OUTCOMES
+from bot.review.common.pages import render
+from bot.review.common.state import db, state
+from bot.review.conversations.filters import FilterError, parse_date_range
+from bot.review.dashboard.funnels import funnels_data
+from bot.review.dashboard.numbers import dashboard_data, date_range
 
 routes = web.RouteTableDef()
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.review.models import LoginThrottle
+from bot.review.common.models import LoginThrottle
 
 
 @dataclass(frozen=True)

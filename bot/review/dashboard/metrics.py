@@ -1,7 +1,7 @@
 """Service-quality metrics as plain functions over counts, so each definition is unit-tested
 apart from SQL. ``None`` means "no data" (shown as a dash), never zero.
 
-The words for each number are in :mod:`bot.review.definitions`; in short, every rate is over
+The words for each number are in :mod:`bot.review.common.definitions`; in short, every rate is over
 *decided* conversations (resolved, handed off, abandoned or unresolved), never over open ones:
 
   resolution rate     resolved / decided

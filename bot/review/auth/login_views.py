@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from bot.review.pages import render
-from bot.review.security import safe_next
-from bot.review.sessions import SESSION_LIFETIME, end_session, start_session
-from bot.review.state import (
+from bot.review.auth.security import safe_next
+from bot.review.auth.sessions import SESSION_LIFETIME, end_session, start_session
+from bot.review.auth.users import authenticate
+from bot.review.common.pages import render
+from bot.review.common.state import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     current_user,
@@ -24,7 +25,6 @@ from bot.review.state import (
     signed_in,
     state,
 )
-from bot.review.users import authenticate
 
 routes = web.RouteTableDef()
 LOGIN_FORM_SECONDS = 3600

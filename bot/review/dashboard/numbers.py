@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.cxlog.models import DECIDED_OUTCOMES, OUTCOMES, Conversation, Turn
-from bot.review import metrics
-from bot.review.filters import FilterError
-from bot.review.queries import dialect_of
+from bot.review.conversations.filters import FilterError
+from bot.review.conversations.queries import dialect_of
+from bot.review.dashboard import metrics
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 731

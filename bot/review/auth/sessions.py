@@ -3,63 +3,24 @@
 The cookie holds a random token plus an HMAC of it made with ``REVIEW_SECRET_KEY``: a forged or
 altered cookie is rejected before the database is asked. The database keeps only the token's
 SHA-256 with the user and the session's CSRF token, so signing out (or disabling a user) ends a
-session for real, and a leaked database holds no usable cookie.
+session for real, and a leaked database holds no usable cookie. The signer and ``SignedIn``, which
+every page reads, are in :mod:`bot.review.common.state`.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.review.models import ReviewSession, ReviewUser
-from bot.review.roles import Role
+from bot.review.common.models import ReviewSession, ReviewUser
+from bot.review.common.roles import Role
+from bot.review.common.state import SignedIn
 
 SESSION_LIFETIME = timedelta(hours=12)
-
-
-class CookieSigner:
-    """HMAC-SHA256 signatures; ``purpose`` keeps a login-form cookie from passing as a session."""
-
-    def __init__(self, secret_key: str, purpose: str) -> None:
-        if not secret_key:
-            raise ValueError("a signing key is required")
-        self._key = hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256).digest()
-
-    def _signature(self, value: str) -> str:
-        digest = hmac.new(self._key, value.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-    def sign(self, value: str) -> str:
-        return f"{value}.{self._signature(value)}"
-
-    def unsign(self, signed: str | None) -> str | None:
-        """The value if the signature is right, else None."""
-        if not signed or "." not in signed:
-            return None
-        value, _, signature = signed.rpartition(".")
-        return value if hmac.compare_digest(signature, self._signature(value)) else None
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    """Who is making the request; handlers and extensions read it from ``request``."""
-
-    user_id: int
-    username: str
-    role: Role
-    csrf_token: str
-    token_hash: str
-    display_name: str  # what customers read when this user answers them; the username if unset
-
-    def may(self, role: Role) -> bool:
-        return self.role >= role
 
 
 def token_hash(token: str) -> str:

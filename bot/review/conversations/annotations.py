@@ -11,11 +11,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cxlog.models import Turn
-from bot.review.filters import TAG_NAME
-from bot.review.models import ConversationNote, ConversationTag
-from bot.review.roles import Role
-from bot.review.sessions import SignedIn
+from bot.review.common.forms import folded_name
+from bot.review.common.models import ConversationNote, ConversationTag
+from bot.review.common.roles import Role
+from bot.review.common.state import SignedIn
+from bot.review.conversations.filters import TAG_NAME
 
+TAG_RULE = "a tag has 1-40 characters: a-z, 0-9, - and _, starting with a letter or digit"
 MAX_NOTE_CHARS = 2000
 MAX_TAGS_PER_CONVERSATION = 20
 
@@ -29,12 +31,7 @@ class NotAllowed(PermissionError):
 
 
 def normalise_tag(raw: str) -> str:
-    tag = raw.strip().lower()
-    if not TAG_NAME.fullmatch(tag):
-        raise AnnotationError(
-            "a tag has 1-40 characters: a-z, 0-9, - and _, starting with a letter or digit"
-        )
-    return tag
+    return folded_name(raw, TAG_NAME, AnnotationError(TAG_RULE))
 
 
 async def add_tag(

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from bot.review.forms import form_text
-from bot.review.models import ReviewUser
-from bot.review.pages import render
-from bot.review.roles import Role
-from bot.review.security import requires
-from bot.review.state import db
-from bot.review.users import UserError, create_user, list_users, update_user
+from bot.review.auth.security import requires
+from bot.review.auth.users import UserError, create_user, list_users, update_user
+from bot.review.common.forms import form_text
+from bot.review.common.models import ReviewUser
+from bot.review.common.pages import render
+from bot.review.common.roles import Role
+from bot.review.common.state import db
 
 routes = web.RouteTableDef()
 

@@ -14,13 +14,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.review import throttle
-from bot.review.models import ReviewUser
-from bot.review.passwords import hash_password, verify_password
-from bot.review.roles import Role
-from bot.review.sessions import end_user_sessions
+from bot.review.auth import throttle
+from bot.review.auth.passwords import hash_password, verify_password
+from bot.review.auth.sessions import end_user_sessions
+from bot.review.common.forms import folded_name
+from bot.review.common.models import ReviewUser
+from bot.review.common.roles import Role
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+USERNAME_RULE = (
+    "a username has 2-64 characters: letters, digits and . _ @ -, starting with a letter or digit"
+)
 MAX_DISPLAY_NAME_CHARS = 64
 
 
@@ -29,13 +33,7 @@ class UserError(ValueError):
 
 
 def normalise_username(raw: str) -> str:
-    name = raw.strip().lower()
-    if not USERNAME.fullmatch(name):
-        raise UserError(
-            "a username has 2-64 characters: letters, digits and . _ @ -, "
-            "starting with a letter or digit"
-        )
-    return name
+    return folded_name(raw, USERNAME, UserError(USERNAME_RULE))
 
 
 def normalise_display_name(raw: str | None) -> str | None:

@@ -10,7 +10,12 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cxlog.models import OUTCOMES, Conversation
-from bot.review.annotations import (
+from bot.review.auth.security import requires
+from bot.review.common.forms import Form, form_text
+from bot.review.common.pages import render
+from bot.review.common.roles import Role
+from bot.review.common.state import SignedIn, db, signed_in
+from bot.review.conversations.annotations import (
     AnnotationError,
     NotAllowed,
     add_note,
@@ -18,22 +23,23 @@ from bot.review.annotations import (
     delete_note,
     remove_tag,
 )
-from bot.review.export import export_csv, export_json
-from bot.review.filters import (
+from bot.review.conversations.export import export_csv, export_json
+from bot.review.conversations.filters import (
     ConversationFilter,
     FilterError,
     parse_cursor,
     parse_filter,
     parse_limit,
 )
-from bot.review.forms import Form, form_text
-from bot.review.pages import render
-from bot.review.queries import Page, known_intents, known_tags, list_page, load_transcript
-from bot.review.roles import Role
-from bot.review.security import requires
-from bot.review.serialize import conversation_detail, conversation_summary
-from bot.review.sessions import SignedIn
-from bot.review.state import db, signed_in
+from bot.review.conversations.queries import (
+    Page,
+    Transcript,
+    known_intents,
+    known_tags,
+    list_page,
+    load_transcript,
+)
+from bot.review.conversations.serialize import conversation_detail, conversation_summary
 
 routes = web.RouteTableDef()
 
@@ -103,12 +109,18 @@ def _may_annotate(request: web.Request) -> bool:
     return signed_in(request).may(Role.ANNOTATOR)
 
 
-@routes.get(r"/conversations/{conversation_id:\d{1,18}}")
-async def transcript_page(request: web.Request) -> web.Response:
+async def _transcript(request: web.Request) -> Transcript:
+    """The transcript the path names, or a 404."""
     async with db(request) as session:
         transcript = await load_transcript(session, _conversation_id(request))
     if transcript is None:
         raise web.HTTPNotFound(text="no such conversation")
+    return transcript
+
+
+@routes.get(r"/conversations/{conversation_id:\d{1,18}}")
+async def transcript_page(request: web.Request) -> web.Response:
+    transcript = await _transcript(request)
     context = {
         "t": transcript,
         "c": transcript.conversation,
@@ -119,10 +131,7 @@ async def transcript_page(request: web.Request) -> web.Response:
 
 @routes.get(r"/api/conversations/{conversation_id:\d{1,18}}")
 async def transcript_api(request: web.Request) -> web.Response:
-    async with db(request) as session:
-        transcript = await load_transcript(session, _conversation_id(request))
-    if transcript is None:
-        raise web.HTTPNotFound(text="no such conversation")
+    transcript = await _transcript(request)
     return web.json_response(
         conversation_detail(transcript.conversation, transcript.tags, with_handoffs=True)
     )

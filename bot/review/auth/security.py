@@ -22,11 +22,12 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from yarl import URL
 
-from bot.review.pages import render
-from bot.review.roles import Role
-from bot.review.sessions import SignedIn, load_session
-from bot.review.state import (
+from bot.review.auth.sessions import load_session
+from bot.review.common.pages import render
+from bot.review.common.roles import Role
+from bot.review.common.state import (
     SESSION_COOKIE,
+    SignedIn,
     current_user,
     set_signed_in,
     signed_in,
