@@ -124,12 +124,19 @@ def _session(self: EndpointConfig) -> _KeptSession:
     return _KeptSession(kept[1])
 
 
-def encode_json(body: Any) -> bytes:
-    """The request body as JSON bytes: ujson, or the standard library for what ujson refuses."""
+def dumps(value: Any) -> str:
+    """``value`` as JSON text: ujson, or the standard library for what ujson refuses."""
     try:
-        return ujson.dumps(body, ensure_ascii=False, escape_forward_slashes=False).encode()
+        text = ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
+        text.encode()  # a lone surrogate passes ujson but is no UTF-8
     except (TypeError, OverflowError, ValueError):
-        return json.dumps(body).encode()
+        return json.dumps(value)
+    return text
+
+
+def encode_json(body: Any) -> bytes:
+    """The request body as JSON bytes (see ``dumps``)."""
+    return dumps(body).encode()
 
 
 async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:

@@ -142,16 +142,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             entry.checked_out = True
         return tracker
 
-    def _row(self, sender_id: str, event: Event) -> SQLTrackerStore.SQLEvent:
+    def _row(self, sender_id: str, event: Event) -> dict[str, Any]:
+        """Rasa's row for ``event`` (same columns, same JSON), for one batched INSERT."""
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": rasa_patches.dumps(data),
+        }
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the events not yet stored, stream the same events, keep the tracker."""
@@ -165,12 +166,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             if self.event_broker is not None:
                 await self._stream_new_events(self.event_broker, new_events, sender_id)
             rows = [self._row(sender_id, event) for event in new_events]
-            session.add_all(rows)
-            session.flush()  # assigns the row ids
-            if rows:
-                last_id = rows[-1].id
-            else:
-                last_id = entry.last_id if known else self._max_id(session, sender_id)
+            if rows:  # one executemany, not the ORM's unit of work with an INSERT per row
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
+            # the lock store keeps other writers of this conversation out: our rows hold the max
+            fresh = rows or not known
+            last_id = self._max_id(session, sender_id) if fresh else entry.last_id
             session.commit()
         if any(isinstance(event, SessionStarted) for event in new_events):
             # the database now holds a shorter "current session" than this tracker: reload

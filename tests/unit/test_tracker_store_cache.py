@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,22 @@ def test_turns_reuse_the_tracker_and_store_each_event_once(tmp_path: Path) -> No
     assert [event["event"] for event in broker.published] == [
         event["event"] for event in rasa_view(db, "s1")
     ], "the broker sees every stored event exactly once"
+
+
+def test_rows_are_the_ones_rasas_own_store_writes(tmp_path: Path) -> None:
+    def rows(db: Path) -> list[tuple]:  # all but the clock: the timestamp column and field
+        query = "SELECT sender_id, type_name, intent_name, action_name, timestamp, data FROM events"
+        with sa.create_engine(f"sqlite:///{db}").connect() as connection:
+            found = connection.exec_driver_sql(query).all()
+        data = [json.loads(row.data) for row in found]
+        pairs = list(zip(found, data, strict=True))
+        assert all(row.timestamp == fields.pop("timestamp") for row, fields in pairs)
+        return [(*row[:4], fields) for row, fields in pairs]
+
+    rasa_store = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    for target in (store(tmp_path / "ours.db"), rasa_store):
+        turn(target, "s1", "où est ma commande? a/b 🙂")
+    assert rows(tmp_path / "ours.db") == rows(tmp_path / "rasa.db")
 
 
 def test_a_second_reader_during_a_turn_gets_its_own_copy(tmp_path: Path) -> None:
