@@ -45,10 +45,6 @@ class FeatureRow:
     values: np.ndarray
     width: int
 
-    def as_csr(self) -> csr_matrix:
-        rows = np.zeros(len(self.columns), dtype=np.int32)
-        return csr_matrix((self.values, (rows, self.columns)), shape=(1, self.width))
-
 
 def _unit(values: np.ndarray) -> np.ndarray:
     norm = np.sqrt(values @ values)
@@ -67,15 +63,20 @@ def feature_row(message: Message, dense_weight: float) -> FeatureRow:
     ]
     columns, values, width = [], [], 0
     for feature in (f for f in sentence if f.is_sparse()):
-        block = feature.features.tocsr()  # sums repeated entries, as scikit-learn would
-        columns.append(block.indices.astype(np.int64) + width)
+        block = feature.features if feature.features.format == "coo" else feature.features.tocoo()
+        columns.append(block.col.astype(np.int64) + width)
         values.append(block.data.astype(np.float64))
         width += block.shape[1]
-    sparse_values = _unit(np.concatenate(values)) if values else np.zeros(0)
+    sparse_columns = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+    sparse_values = np.concatenate(values) if values else np.zeros(0)
+    unique, where = np.unique(sparse_columns, return_inverse=True)
+    if len(unique) < len(sparse_columns):  # a repeated entry counts once, summed, as in sklearn
+        sparse_columns, sparse_values = unique, np.bincount(where, weights=sparse_values)
+    sparse_values = _unit(sparse_values)
     dense_blocks = [np.ravel(f.features).astype(np.float64) for f in sentence if f.is_dense()]
     dense = _unit(np.concatenate(dense_blocks)) * dense_weight if dense_blocks else np.zeros(0)
     return FeatureRow(
-        columns=np.concatenate([*columns, np.arange(width, width + len(dense))]),
+        columns=np.concatenate([sparse_columns, np.arange(width, width + len(dense))]),
         values=np.concatenate([sparse_values, dense]),
         width=width + len(dense),
     )
