@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -15,6 +16,8 @@ from bot.files import prepare_sqlite_file, sqlite_path
 # Seconds a SQLite writer waits for another writer's lock before "database is locked"; short, so
 # a long lock (a backup, a stuck review query) makes the broker spool instead of stalling.
 SQLITE_BUSY_TIMEOUT_S = 5
+
+T = TypeVar("T")
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -49,3 +52,14 @@ def create_engine(database_url: str) -> AsyncEngine:
 def session_factory(engine: AsyncEngine) -> sessionmaker:
     """Sessions that keep loaded objects usable after commit (no lazy reloads in async code)."""
     return sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def in_session(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """``await work(session)`` on an engine of its own, disposed after: for a command, or a worker
+    thread with its own event loop (``asyncio.run(in_session(url, work))``)."""
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
