@@ -14,8 +14,9 @@ Register = Callable[[argparse._SubParsersAction], None]
 
 def _train(args: argparse.Namespace) -> int:
     from bot.training.model import train
+    from bot.training.store import ModelStore
 
-    train(load_settings().models_dir, force=args.force)
+    train(ModelStore.of(load_settings()), force=args.force)
     return 0
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.training.model import model_path, train
+from bot.training.model import train
+from bot.training.store import ModelStore
 from tests.support.processes import (
     PROJECT_ROOT,
     ServerProcess,
@@ -56,9 +57,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The project's model, trained first if the data changed (``make test`` trains before)."""
-    models_dir = PROJECT_ROOT / "models"
-    train(models_dir)
-    return model_path(models_dir)
+    store = ModelStore(PROJECT_ROOT / "models", PROJECT_ROOT / "var" / "training")
+    train(store)
+    return store.current
 
 
 @pytest.fixture(scope="session")

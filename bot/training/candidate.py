@@ -12,22 +12,21 @@ gives the time estimate. Stages are named for what the assistant learns, not by 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.training.config import load_config, with_epochs, write_config
 from bot.training.model import fingerprint
+from bot.training.store import JobState, ModelStore, model_name, utc_now
 
 COMPONENT_STARTED = re.compile(r"Starting to train component '([^']+)'")
 EPOCH_PROGRESS = re.compile(r"Epochs:\s+(\d+)%")
-LAST_RUN = "last-training.json"
 # What a CX person reads while a component trains (matched on the component's name).
 STAGE_WORDS = (
     ("Tokenizer", "reading the examples"),
@@ -42,32 +41,6 @@ STAGE_WORDS = (
 
 def stage_words(component: str) -> str:
     return next((words for key, words in STAGE_WORDS if key in component), "preparing")
-
-
-@dataclass
-class JobState:
-    status: str = "idle"  # idle | running | succeeded | failed
-    stage: str = ""
-    percent: int = 0
-    started_at: str = ""
-    finished_at: str = ""
-    model: str = ""
-    error: str = ""
-    seconds_left: int | None = None  # estimate, from the last training's duration
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(".tmp")
-        temp.write_text(json.dumps(asdict(self)))
-        temp.replace(path)  # readers never see a half-written file
-
-    @classmethod
-    def load(cls, path: Path) -> JobState:
-        return cls(**json.loads(path.read_text())) if path.exists() else cls()
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -97,7 +70,7 @@ class Progress:
 
 
 def _follow(
-    process: subprocess.Popen[bytes], state: JobState, job_file: Path, log, progress: Progress
+    process: subprocess.Popen[bytes], state: JobState, store: ModelStore, log, progress: Progress
 ) -> None:
     """Parse Rasa's log and progress bars (carriage-return separated) into the job state."""
     buffer = b""
@@ -118,59 +91,51 @@ def _follow(
         if time.monotonic() - last_saved > 0.5:
             state.percent = max(state.percent, progress.percent())
             state.seconds_left = progress.seconds_left(state.percent)
-            state.save(job_file)
+            store.save_job(state)
             last_saved = time.monotonic()
 
 
-def _last_run(candidates: Path, models_dir: Path) -> Progress:
+def _last_run(store: ModelStore) -> Progress:
     """Totals of the last candidate training, else the live model's training time."""
-    for path in (candidates / LAST_RUN, models_dir / "assistant.train.json"):
+    for path in (store.last_candidate_run, store.train_record):
         if path.exists():
             last = json.loads(path.read_text())
             return Progress(int(last.get("components", 0)), float(last.get("seconds", 0.0)))
     return Progress()
 
 
-def train_candidate(
-    project_root: Path, models_dir: Path, job_file: Path, epochs: int | None = None
-) -> Path:
+def train_candidate(store: ModelStore, project_root: Path, epochs: int | None = None) -> Path:
     """Train on the current data/; return the candidate's path. Raises on failure."""
-    candidates = models_dir / "candidates"
-    candidates.mkdir(parents=True, exist_ok=True)
-    name = "candidate-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    state = JobState(status="running", stage="starting", started_at=_now())
-    state.save(job_file)
-    progress = _last_run(candidates, models_dir)
+    model = store.new_candidate()
+    name = model_name(model)
+    model.parent.mkdir(parents=True, exist_ok=True)
+    state = JobState.started()
+    store.save_job(state)
+    progress = _last_run(store)
     rasa = Path(sys.executable).parent / "rasa"
     with tempfile.TemporaryDirectory() as tmp:
         config = with_epochs(load_config(project_root / "config.yml"), epochs)
         config_path = write_config(config, Path(tmp) / "config.yml")
         command = [
             str(rasa), "train", "--config", str(config_path), "--domain", "domain.yml",
-            "--data", "data", "--out", str(candidates), "--fixed-model-name", name,
+            "--data", "data", "--out", str(model.parent), "--fixed-model-name", name,
         ]  # fmt: skip
-        with (candidates / f"{name}.log").open("wb") as log:
+        with store.training_log(model).open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 (our own command line)
                 command, cwd=project_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )
-            _follow(process, state, job_file, log, progress)
+            _follow(process, state, store, log, progress)
             code = process.wait()
-    model = candidates / f"{name}.tar.gz"
-    state.finished_at = _now()
     if code != 0 or not model.exists():
-        state.status, state.error = "failed", f"rasa train exited with {code}; see {name}.log"
-        state.save(job_file)
+        state.fail(f"rasa train exited with {code}; see {store.training_log(model).name}")
+        store.save_job(state)
         raise RuntimeError(state.error)
-    (candidates / f"{name}.fingerprint").write_text(fingerprint(project_root) + "\n")
+    store.stamp(model, fingerprint(project_root))
     seconds = round(time.monotonic() - progress.started, 1)
     last_run = {"seconds": seconds, "components": progress.components}
-    (candidates / LAST_RUN).write_text(json.dumps(last_run))
+    store.last_candidate_run.write_text(json.dumps(last_run))
+    state.finished_at = utc_now()
     state.status, state.stage, state.percent, state.model = "succeeded", "done", 100, str(model)
     state.seconds_left = 0
-    state.save(job_file)
+    store.save_job(state)
     return model
-
-
-def latest_candidate(models_dir: Path) -> Path | None:
-    found = sorted((models_dir / "candidates").glob("candidate-*.tar.gz"))
-    return found[-1] if found else None

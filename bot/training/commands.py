@@ -1,71 +1,55 @@
 """``python -m bot nlu inbox|discover|export|train-candidate|compare|promote|rollback``.
 
 Every step also runs from the review app, which calls the same functions (the training itself in
-a separate process) and shows the job file and the decision file these commands write.
+a separate process) and shows the job file and the decision file these commands write; where
+those files are is the :class:`bot.training.store.ModelStore`'s business.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cxlog.database import create_engine, session_factory
+from bot.cxlog.database import in_session
 from bot.settings import Settings, load_settings
-from bot.training.candidate import latest_candidate, train_candidate
+from bot.training.candidate import train_candidate
 from bot.training.discovery import discover
 from bot.training.evaluate import evaluate_model
 from bot.training.export import export
 from bot.training.gate import GateDecision, compare
 from bot.training.inbox import InboxItem, inbox_items
-from bot.training.promote import AlreadyRolledBack, ModelStore, promote, rollback
+from bot.training.promote import AlreadyRolledBack, promote, rollback
 from bot.training.questions import holdout_examples, live_examples
+from bot.training.store import Decision, DecisionError, ModelStore
 from bot.training.surfacing import load_surfacing
+
+T = TypeVar("T")
 
 COMMAND_LINE = "the command line"  # who promoted or rolled back, when not a review-app user
 
 
-def training_dir(settings: Settings) -> Path:
-    return settings.var_dir / "training"
-
-
-def job_file(settings: Settings) -> Path:
-    return training_dir(settings) / "job.json"
-
-
-def decision_file(settings: Settings, candidate: Path) -> Path:
-    return training_dir(settings) / f"decision-{candidate.name.removesuffix('.tar.gz')}.json"
-
-
-def _store(settings: Settings) -> ModelStore:
-    return ModelStore(settings.models_dir.resolve())
-
-
-def _candidate(settings: Settings, name: str | None) -> Path:
+def _candidate(store: ModelStore, name: str | None) -> Path:
     if name:
-        path = Path(name)
-        return path if path.exists() else settings.models_dir / "candidates" / name
-    found = latest_candidate(settings.models_dir)
+        return store.candidate(name)
+    found = store.latest_candidate()
     if found is None:
         raise SystemExit("nlu: no candidate yet; run `python -m bot nlu train-candidate`")
     return found
 
 
-async def _with_cx_session(settings: Settings, work):
-    engine = create_engine(settings.cx_database_url)
-    try:
-        async with session_factory(engine)() as session:
-            return await work(session)
-    finally:
-        await engine.dispose()
+def _in_cx_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    return asyncio.run(in_session(settings.cx_database_url, work))
 
 
 def _surfaced_items(settings: Settings) -> list[InboxItem]:
     surfacing = load_surfacing(settings)
-    return asyncio.run(_with_cx_session(settings, lambda s: inbox_items(s, surfacing=surfacing)))
+    return _in_cx_session(settings, lambda s: inbox_items(s, surfacing=surfacing))
 
 
 def run_inbox(settings: Settings, args: argparse.Namespace) -> int:
@@ -87,7 +71,7 @@ def run_discover(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_export(settings: Settings, args: argparse.Namespace) -> int:
-    result = asyncio.run(_with_cx_session(settings, lambda s: export(s, settings.project_dir)))
+    result = _in_cx_session(settings, lambda s: export(s, settings.project_dir))
     for intent, count in sorted(result.added.items()):
         held = result.held_back.get(intent, 0)
         kind = "new intent" if intent in result.new_intents else "examples"
@@ -103,9 +87,7 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_train_candidate(settings: Settings, args: argparse.Namespace) -> int:
-    model = train_candidate(
-        settings.project_dir, settings.models_dir, job_file(settings), args.epochs
-    )
+    model = train_candidate(ModelStore.of(settings), settings.project_dir, args.epochs)
     print(f"nlu: candidate trained: {model}")
     return 0
 
@@ -114,9 +96,7 @@ def _live_questions(settings: Settings) -> list[tuple[str, str]]:
     """The inbox's held-back labels; none (said in a line) when the CX log was never set up, so a
     comparison on a fresh checkout still runs on the written questions."""
     try:
-        return asyncio.run(
-            _with_cx_session(settings, lambda s: live_examples(s, settings.project_dir))
-        )
+        return _in_cx_session(settings, lambda s: live_examples(s, settings.project_dir))
     except DBAPIError as error:
         print(
             "nlu: no labelled customer messages to test on (the CX log database is not set up: "
@@ -127,27 +107,22 @@ def _live_questions(settings: Settings) -> list[tuple[str, str]]:
 
 def evaluate_candidate(settings: Settings, candidate: Path, margin: float) -> GateDecision:
     """Score live and candidate models on the same examples; store and return the decision."""
+    store = ModelStore.of(settings)
     held_out = holdout_examples(settings.project_dir)
     live = _live_questions(settings)
     examples = held_out + live
-    current = asyncio.run(evaluate_model(_store(settings).current, examples))
+    current = asyncio.run(evaluate_model(store.current, examples))
     challenger = asyncio.run(evaluate_model(candidate, examples))
     decision = compare(current, challenger, margin, examples)
-    path = decision_file(settings, candidate)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = {
-        "candidate": str(candidate),
-        **decision.as_dict(),
-        "test_questions": {"held_out": len(held_out), "live": len(live)},
-        "current": current.report.as_dict(),
-        "candidate_report": challenger.report.as_dict(),
-    }
-    path.write_text(json.dumps(record, indent=2))
+    record = Decision.of(
+        candidate, decision, current.report, challenger.report, len(held_out), len(live)
+    )
+    store.save_decision(record)
     return decision
 
 
 def run_compare(settings: Settings, args: argparse.Namespace) -> int:
-    candidate = _candidate(settings, args.candidate)
+    candidate = _candidate(ModelStore.of(settings), args.candidate)
     margin = settings.nlu_gate_margin if args.margin is None else args.margin
     decision = evaluate_candidate(settings, candidate, margin)
     for label, delta in sorted(decision.deltas.items(), key=lambda item: item[1]):
@@ -159,27 +134,26 @@ def run_compare(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if decision.promote else 1
 
 
-def gate_passed(settings: Settings, candidate: Path) -> bool:
-    path = decision_file(settings, candidate)
-    return path.exists() and json.loads(path.read_text())["promote"] is True
-
-
 def run_promote(settings: Settings, args: argparse.Namespace) -> int:
-    candidate = _candidate(settings, args.candidate)
-    if not args.force and not gate_passed(settings, candidate):
+    store = ModelStore.of(settings)
+    candidate = _candidate(store, args.candidate)
+    try:
+        passed = args.force or store.gate_passed(candidate)
+    except DecisionError as damaged:
+        print(f"nlu: {damaged}")
+        return 1
+    if not passed:
         print(f"nlu: {candidate.name} has not passed `nlu compare`; refusing to promote")
         return 1
     ids = asyncio.run(
-        promote(
-            _store(settings), candidate, settings.rasa_nodes, settings.rasa_auth_token, COMMAND_LINE
-        )
+        promote(store, candidate, settings.rasa_nodes, settings.rasa_auth_token, COMMAND_LINE)
     )
     print(f"nlu: promoted {candidate.name}; Rasa now runs model {', '.join(ids)}")
     return 0
 
 
 def run_rollback(settings: Settings, args: argparse.Namespace) -> int:
-    store = _store(settings)
+    store = ModelStore.of(settings)
     try:
         ids = asyncio.run(
             rollback(store, settings.rasa_nodes, settings.rasa_auth_token, COMMAND_LINE)

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
+from bot.training.store import ModelStore, model_name
 
-MODEL_NAME = "assistant"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
 
 
@@ -33,31 +33,27 @@ def fingerprint(root: Path = PROJECT_ROOT) -> str:
     return digest.hexdigest()
 
 
-def model_path(models_dir: Path) -> Path:
-    return models_dir / f"{MODEL_NAME}.tar.gz"
+def is_stale(store: ModelStore, root: Path = PROJECT_ROOT) -> bool:
+    return not store.current.exists() or store.fingerprint_of(store.current) != fingerprint(root)
 
 
-def is_stale(models_dir: Path, root: Path = PROJECT_ROOT) -> bool:
-    stamp = models_dir / f"{MODEL_NAME}.fingerprint"
-    if not model_path(models_dir).exists() or not stamp.exists():
-        return True
-    return stamp.read_text().strip() != fingerprint(root)
-
-
-def train(models_dir: Path, root: Path = PROJECT_ROOT, force: bool = False) -> bool:
+def train(store: ModelStore, root: Path = PROJECT_ROOT, force: bool = False) -> bool:
     """Run ``rasa train`` (output streamed, so progress shows) if stale; return whether it ran."""
-    if not force and not is_stale(models_dir, root):
-        print(f"train: model {model_path(models_dir)} is up to date, not retraining")
+    if not force and not is_stale(store, root):
+        print(f"train: model {store.current} is up to date, not retraining")
         return False
     print("train: training inputs changed, running rasa train")
-    models_dir.mkdir(parents=True, exist_ok=True)
+    store.models_dir.mkdir(parents=True, exist_ok=True)
     rasa = Path(sys.executable).parent / "rasa"
-    command = [str(rasa), "train", "--out", str(models_dir), "--fixed-model-name", MODEL_NAME]
+    command = [
+        str(rasa), "train", "--out", str(store.models_dir),
+        "--fixed-model-name", model_name(store.current),
+    ]  # fmt: skip
     started = time.perf_counter()
     subprocess.run(command, cwd=root, check=True)
     seconds = time.perf_counter() - started
-    (models_dir / f"{MODEL_NAME}.fingerprint").write_text(fingerprint(root) + "\n")
+    store.stamp(store.current, fingerprint(root))
     # Kept for the benchmarks: how long the last full training took on this machine.
-    (models_dir / f"{MODEL_NAME}.train.json").write_text(json.dumps({"seconds": round(seconds, 1)}))
+    store.train_record.write_text(json.dumps({"seconds": round(seconds, 1)}))
     print(f"train: done in {seconds:.0f}s")
     return True

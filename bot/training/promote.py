@@ -4,97 +4,16 @@ Rasa's HTTP API (``PUT /model``) loads a model file into a running server; conve
 continue because their state lives in the tracker store, not in the model. The live model is
 always models/assistant.tar.gz and the one it replaced models/previous.tar.gz, so a rollback is
 one swap and one reload. Fingerprints move with the models so ``make run`` does not retrain.
+The files themselves are the :class:`bot.training.store.ModelStore`'s.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 
-from bot.training.model import MODEL_NAME
-
-
-@dataclass(frozen=True)
-class ModelStore:
-    models_dir: Path  # absolute: Rasa servers resolve the path on their side
-
-    @property
-    def current(self) -> Path:
-        return self.models_dir / f"{MODEL_NAME}.tar.gz"
-
-    @property
-    def previous(self) -> Path:
-        return self.models_dir / "previous.tar.gz"
-
-    @staticmethod
-    def _fingerprint(model: Path) -> Path:
-        return model.with_name(model.name.removesuffix(".tar.gz") + ".fingerprint")
-
-    def _copy(self, source: Path, target: Path) -> None:
-        """Copy model and fingerprint; each file appears atomically under its final name."""
-        for src, dst in ((source, target), (self._fingerprint(source), self._fingerprint(target))):
-            if src.exists():
-                temp = dst.with_name(dst.name + ".tmp")
-                shutil.copyfile(src, temp)
-                temp.replace(dst)
-
-    def install(self, candidate: Path) -> None:
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        if self.current.exists():
-            self._copy(self.current, self.previous)
-        self._copy(candidate, self.current)
-
-    @property
-    def history(self) -> Path:
-        """Which model is live and which one a rollback returns to: names, since when, by whom."""
-        return self.models_dir / "live.json"
-
-    def live(self) -> dict:
-        """``{"current": {...}, "previous": {...}}``; a model never promoted here is described by
-        its file's time and no author."""
-        record = json.loads(self.history.read_text()) if self.history.exists() else {}
-        if "current" not in record and self.current.exists():
-            since = datetime.fromtimestamp(self.current.stat().st_mtime, UTC)
-            record["current"] = {
-                "model": self.current.name, "since": since.isoformat(timespec="seconds"),
-                "by": None, "how": "installed",
-            }  # fmt: skip
-        return record
-
-    def _write_history(self, record: dict) -> None:
-        temp = self.history.with_name(self.history.name + ".tmp")
-        temp.write_text(json.dumps(record, indent=2))
-        temp.replace(self.history)
-
-    def record(self, model: str, by: str, how: str, previous: dict | None) -> None:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        record = {"current": {"model": model, "since": now, "by": by, "how": how}}
-        if previous:
-            record["previous"] = previous
-        self._write_history(record)
-
-    def decide_data(self, intent: str, kept: bool, by: str) -> None:
-        """After a rollback: whether the rolled-back intent's examples stay in the project. Kept
-        until the next promotion or rollback rewrites the record."""
-        record = self.live()
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        record.setdefault("data_decisions", {})[intent] = {"kept": kept, "by": by, "at": now}
-        self._write_history(record)
-
-    def swap_back(self) -> None:
-        if not self.previous.exists():
-            raise FileNotFoundError("no previous model to roll back to")
-        staging = self.models_dir / "rollback-staging.tar.gz"
-        self._copy(self.current, staging)
-        self._copy(self.previous, self.current)
-        self._copy(staging, self.previous)
-        for leftover in (staging, self._fingerprint(staging)):
-            leftover.unlink(missing_ok=True)
+from bot.training.store import ModelStore
 
 
 async def load_into_rasa(rasa_urls: list[str], model: Path, token: str = "") -> list[str]:

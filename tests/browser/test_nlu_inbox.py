@@ -24,6 +24,7 @@ from bot.training.domain_edit import add_intent
 from bot.training.evaluate import ModelEvaluation
 from bot.training.export import rule_text
 from bot.training.gate import compare
+from bot.training.store import Decision, ModelStore
 from tests.review.harness import (
     PASSWORD,
     SECRET_KEY,
@@ -249,14 +250,17 @@ def promotable(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     current = ModelEvaluation.of(gold, ["greet"] * 6, known)
     candidate = ModelEvaluation.of(gold, gold, known | {"loyalty_points"})
     decision = compare(current, candidate, 0.02, examples)
-    record = {
-        "candidate": "candidate-20260504T090000.tar.gz", **decision.as_dict(),
-        "test_questions": {"held_out": 6, "live": 0},
-        "current": current.report.as_dict(), "candidate_report": candidate.report.as_dict(),
-    }  # fmt: skip
-    training = tmp_path / "var" / "training"
-    training.mkdir(parents=True)
-    (training / "decision-candidate-20260504T090000.json").write_text(json.dumps(record))
+    store = ModelStore(models, tmp_path / "var" / "training")
+    store.save_decision(
+        Decision.of(
+            "candidate-20260504T090000.tar.gz",
+            decision,
+            current.report,
+            candidate.report,
+            held_out=6,
+            live=0,
+        )
+    )
     rasa = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasaModelApi)
     threading.Thread(target=rasa.serve_forever, daemon=True).start()
     env = {"RASA_NODE_URLS": f"http://127.0.0.1:{rasa.server_port}", "RASA_AUTH_TOKEN": "t"}

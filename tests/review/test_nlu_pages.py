@@ -13,7 +13,7 @@ import json
 import re
 import shutil
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,10 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.models import Turn
 from bot.review.nlu.setup import setup_nlu
 from bot.settings import Settings
-from bot.training.commands import decision_file, job_file
 from bot.training.evaluate import ModelEvaluation
 from bot.training.gate import compare
 from bot.training.models import NluAnnotation, NluNewIntent
+from bot.training.store import Decision, ModelStore
 from tests.review.harness import (
     Browser,
     Chat,
@@ -628,18 +628,8 @@ def write_decision(settings: Settings, candidate: Path, regress: bool) -> None:
     worse = ["greet", "track_order", "track_order", "track_order"] if regress else gold
     challenger = ModelEvaluation.of(gold, worse, known)
     decision = compare(current, challenger, settings.nlu_gate_margin, examples)
-    path = decision_file(settings, candidate)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {
-                "candidate": str(candidate),
-                **decision.as_dict(),
-                "test_questions": {"held_out": 4, "live": 0},
-                "current": current.report.as_dict(),
-                "candidate_report": challenger.report.as_dict(),
-            }
-        )
+    ModelStore.of(settings).save_decision(
+        Decision.of(candidate, decision, current.report, challenger.report, held_out=4, live=0)
     )
 
 
@@ -728,10 +718,8 @@ async def test_after_a_rollback_the_learned_intent_can_be_removed(nlu: Nlu) -> N
         models / "candidates" / "candidate-20260504T090000.tar.gz", "new", "fp-new"
     )
     write_decision(nlu.settings, candidate, regress=False)
-    decision = decision_file(nlu.settings, candidate)
-    decision.write_text(
-        decision.read_text().replace('"new_intents": []', '"new_intents": ["loyalty_points"]')
-    )
+    store = ModelStore.of(nlu.settings)
+    store.save_decision(replace(store.decision(candidate), new_intents=["loyalty_points"]))
 
     assert (await send(admin, "/api/nlu/promotions")).status == 200
     status = (await admin.get("/api/nlu/training")).json()
@@ -816,7 +804,7 @@ async def test_a_training_that_cannot_start_is_reported_failed(nlu: Nlu) -> None
     assert status["training"]["status"] == "failed"
     assert status["training"]["error"] == status["job"]["error"] != ""
     assert status["candidate"] is None
-    assert json.loads(job_file(nlu.settings).read_text())["status"] == "failed"
+    assert json.loads(ModelStore.of(nlu.settings).job_file.read_text())["status"] == "failed"
 
 
 # The review app's orchestration (job, progress, comparison, promotion) is under test here, not

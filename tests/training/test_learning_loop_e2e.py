@@ -23,15 +23,16 @@ from pathlib import Path
 import pytest
 import requests  # test-side HTTP client only
 
-from bot.cxlog.database import create_engine, session_factory
+from bot.cxlog.database import in_session
 from bot.cxlog.migrate import upgrade
 from bot.settings import load_settings
 from bot.training.candidate import train_candidate
-from bot.training.commands import evaluate_candidate, gate_passed
+from bot.training.commands import evaluate_candidate
 from bot.training.discovery import discover
 from bot.training.export import export
 from bot.training.inbox import create_intent, inbox_items, label, mark_turn
-from bot.training.promote import ModelStore, promote, rollback
+from bot.training.promote import promote, rollback
+from bot.training.store import ModelStore
 from bot.training.surfacing import Surfacing, load_surfacing
 from bot.training.unlearn import remove_learned_intent
 from tests.support.processes import (
@@ -125,7 +126,7 @@ def loop(
         var_dir=work / "var",
         cx_database_url=cx_url,
     )
-    store = ModelStore(settings.models_dir.resolve())
+    store = ModelStore.of(settings)
     store.install(trained_model)
     endpoints = write_endpoints(work, actions_url)
     env = {"CX_DATABASE_URL": cx_url, "BOT_VAR_DIR": str(work / "var")}
@@ -136,12 +137,7 @@ def loop(
 
 
 async def cx(cx_url: str, work):
-    engine = create_engine(cx_url)
-    try:
-        async with session_factory(engine)() as session:
-            return await work(session)
-    finally:
-        await engine.dispose()
+    return await in_session(cx_url, work)
 
 
 def wait_for_logged(cx_url: str, texts: list[str], timeout_s: float = 30) -> None:
@@ -229,9 +225,7 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     customers_ask(loop, "gift", LIVE_GIFT_CARD_QUESTIONS)
     label_new_intent(loop, LIVE_GIFT_CARD_QUESTIONS, "gift_card_balance", ANSWER)
 
-    candidate = train_candidate(
-        settings.project_dir, settings.models_dir, loop["work"] / "job.json"
-    )
+    candidate = train_candidate(store, settings.project_dir)
     decision = evaluate_candidate(settings, candidate, settings.nlu_gate_margin)
     # Judged on every topic, FAQ answers included: the gift-wrap answer it sits next to keeps
     # all its test questions, and the questions that move are gift-card ones.
@@ -242,13 +236,14 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     moved = [c for c in decision.changes if c.before == "faq/gift_wrap"]
     assert moved and moved[0].after == "gift_card_balance", decision.changes
     assert "got the gift wrap answer now" in moved[0].words()
-    assert gate_passed(settings, candidate)
+    assert store.gate_passed(candidate)
     stored = json.loads(
         next(
             (settings.var_dir / "training").glob(f"decision-{candidate.name[:-7]}.json")
         ).read_text()
     )
     assert stored["test_questions"]["live"] == len(LIVE_GIFT_CARD_QUESTIONS)
+    assert store.decision(candidate).as_dict() == stored
     old_id = requests.get(api_url(rasa, "/status"), timeout=10).json()["model_id"]
     asyncio.run(promote(store, candidate, settings.rasa_nodes, RASA_AUTH_TOKEN))
 
@@ -262,11 +257,11 @@ def test_new_intent_from_logs_is_learned_gated_promoted_and_rolled_back(loop) ->
     customers_ask(loop, "parcel", CONFUSING)
     label_new_intent(loop, CONFUSING, "parcel_whereabouts", "It is on its way.")
     asyncio.run(cx(loop["cx_url"], lambda s: export(s, settings.project_dir)))
-    bad = train_candidate(settings.project_dir, settings.models_dir, loop["work"] / "job.json")
+    bad = train_candidate(store, settings.project_dir)
     refused = evaluate_candidate(settings, bad, settings.nlu_gate_margin)
     assert not refused.promote
     assert "track_order" in refused.regressions, refused.summary()
-    assert not gate_passed(settings, bad)
+    assert not store.gate_passed(bad)
     decision_file = json.loads(
         next((settings.var_dir / "training").glob(f"decision-{bad.name[:-7]}.json")).read_text()
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.training.model import fingerprint, is_stale, model_path
+from bot.training.model import fingerprint, is_stale
+from bot.training.store import ModelStore
 
 
 def make_project(root: Path) -> None:
@@ -32,10 +33,12 @@ def test_new_data_file_changes_fingerprint(tmp_path: Path) -> None:
 def test_stale_until_stamp_matches(tmp_path: Path) -> None:
     make_project(tmp_path)
     models = tmp_path / "models"
-    assert is_stale(models, tmp_path)
+    store = ModelStore(models, tmp_path / "var" / "training")
+    assert is_stale(store, tmp_path)
     models.mkdir()
-    model_path(models).write_bytes(b"model")
+    store.current.write_bytes(b"model")
+    assert is_stale(store, tmp_path)  # no fingerprint yet
     (models / "assistant.fingerprint").write_text(fingerprint(tmp_path))
-    assert not is_stale(models, tmp_path)
+    assert not is_stale(store, tmp_path)
     (tmp_path / "domain.yml").write_text("intents: [greet, goodbye]\n")
-    assert is_stale(models, tmp_path)
+    assert is_stale(store, tmp_path)

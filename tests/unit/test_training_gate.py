@@ -10,7 +10,8 @@ import pytest
 
 from bot.training.evaluate import ModelEvaluation, domain_labels, intent_report, predicted_label
 from bot.training.gate import compare, topic_words
-from bot.training.promote import AlreadyRolledBack, ModelStore, rollback
+from bot.training.promote import AlreadyRolledBack, rollback
+from bot.training.store import ModelStore
 
 GOLD = ["track", "track", "cancel", "cancel", "gift", "gift"]
 EXAMPLES = [(f"question {n}", label) for n, label in enumerate(GOLD)]
@@ -107,7 +108,7 @@ def write_model(path: Path, content: str) -> Path:
 
 
 def test_install_keeps_previous_and_swap_back_restores(tmp_path: Path) -> None:
-    store = ModelStore(tmp_path)
+    store = ModelStore(tmp_path, tmp_path / "training")
     write_model(store.current, "v1")
     candidate = write_model(tmp_path / "candidates" / "candidate-1.tar.gz", "v2")
     store.install(candidate)
@@ -122,14 +123,14 @@ def test_install_keeps_previous_and_swap_back_restores(tmp_path: Path) -> None:
 
 
 def test_swap_back_without_previous_fails_clearly(tmp_path: Path) -> None:
-    store = ModelStore(tmp_path)
+    store = ModelStore(tmp_path, tmp_path / "training")
     write_model(store.current, "v1")
     with pytest.raises(FileNotFoundError):
         store.swap_back()
 
 
 def test_a_rollback_is_not_rolled_back_again(tmp_path: Path) -> None:
-    store = ModelStore(tmp_path)
+    store = ModelStore(tmp_path, tmp_path / "training")
     write_model(store.current, "v1")
     write_model(store.previous, "v0")
     store.record("v1", "admin", "rolled back", {"model": "v2", "since": "", "by": "admin"})

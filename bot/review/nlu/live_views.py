@@ -6,25 +6,23 @@ training would silently learn the rolled-back intent again."""
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.cxlog.database import create_engine, session_factory
+from bot.cxlog.database import in_session
 from bot.review.auth.security import requires
 from bot.review.common.roles import Role
 from bot.review.common.state import db, signed_in, state
 from bot.review.nlu.catalogue import read_domain
-from bot.review.nlu.models import model_store
 from bot.review.nlu.payloads import read_json, string_field
 from bot.review.nlu.state import nlu_state
 from bot.settings import Settings
-from bot.training.commands import decision_file
 from bot.training.export import domain_intents
 from bot.training.models import NluAnnotation
+from bot.training.store import ModelStore
 from bot.training.unlearn import remove_learned_intent, reopen_labels
 
 routes = web.RouteTableDef()
@@ -34,8 +32,8 @@ def learned_by(settings: Settings, entry: dict | None) -> list[str]:
     """The new intents a candidate brought (from its gate decision), for a live.json entry."""
     if not entry:
         return []
-    path = decision_file(settings, Path(entry["model"]))
-    return json.loads(path.read_text()).get("new_intents", []) if path.exists() else []
+    decision = ModelStore.of(settings).decision(Path(entry["model"]))
+    return decision.new_intents if decision else []
 
 
 async def rolled_back_data(request: web.Request, record: dict) -> list[dict[str, Any]]:
@@ -67,16 +65,9 @@ async def rolled_back_data(request: web.Request, record: dict) -> list[dict[str,
 def _remove_in_worker(settings: Settings, intent: str) -> tuple[list[str], int]:
     """Files, then labels, in a worker thread with its own event loop and engine."""
 
-    async def reopen() -> int:
-        engine = create_engine(settings.cx_database_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await reopen_labels(session, intent)
-        finally:
-            await engine.dispose()
-
     changed = remove_learned_intent(settings.project_dir, intent)
-    return changed, asyncio.run(reopen())
+    reopened = asyncio.run(in_session(settings.cx_database_url, lambda s: reopen_labels(s, intent)))
+    return changed, reopened
 
 
 @routes.post("/api/nlu/rollbacks/data")
@@ -90,7 +81,7 @@ async def rolled_back_data_api(request: web.Request) -> web.Response:
     if not isinstance(keep, bool):
         raise web.HTTPBadRequest(text="keep must be true or false")
     settings, nlu = state(request).settings, nlu_state(request)
-    store = model_store(settings)
+    store = ModelStore.of(settings)
     offered = await rolled_back_data(request, store.live())
     if intent not in {entry["intent"] for entry in offered}:
         raise web.HTTPConflict(text=f"{intent!r} is not the data of a rolled-back model")

@@ -1,9 +1,8 @@
 """Candidate models as the training page sees them: the newest one, its comparison with the live
-model (the decision file ``nlu compare`` writes), and whether it is already live."""
+model (the decision ``nlu compare`` writes), the training job; and how the page starts a command."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import asdict
@@ -12,82 +11,54 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
-from bot.training.candidate import JobState, latest_candidate
-from bot.training.commands import decision_file, job_file
 from bot.training.gate import topic_words
-from bot.training.promote import ModelStore
+from bot.training.store import ModelStore
 
 
-def model_store(settings: Settings) -> ModelStore:
-    return ModelStore(settings.models_dir.resolve())
-
-
-def find_candidate(settings: Settings, name: str | None) -> Path | None:
+def find_candidate(store: ModelStore, name: str | None) -> Path | None:
     """The named candidate (a file name, never a path) or the newest one."""
-    if not name:
-        return latest_candidate(settings.models_dir)
-    found = {
-        path.name: path for path in (settings.models_dir / "candidates").glob("candidate-*.tar.gz")
-    }
-    return found.get(name)
+    return store.candidate_named(name) if name else store.latest_candidate()
 
 
-def _fingerprint(model: Path) -> str:
-    path = model.with_name(model.name.removesuffix(".tar.gz") + ".fingerprint")
-    return path.read_text().strip() if path.exists() else ""
-
-
-def is_live(settings: Settings, candidate: Path) -> bool:
-    """The live model was trained on the same data: promoting it again would only overwrite the
-    model a rollback needs."""
-    fingerprint = _fingerprint(candidate)
-    return bool(fingerprint) and fingerprint == _fingerprint(model_store(settings).current)
-
-
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
-
-
-def comparison(settings: Settings, candidate: Path) -> dict[str, Any] | None:
+def comparison(store: ModelStore, candidate: Path) -> dict[str, Any] | None:
     """How often each topic is picked right by the live model and the candidate, worst change
     first, and the test questions whose answer changed, in words."""
-    path = decision_file(settings, candidate)
-    if not path.exists():
+    decision, decided_at = store.decision(candidate), store.decided_at(candidate)
+    if decision is None or decided_at is None:
         return None
-    decision = json.loads(path.read_text())
-    current = decision["current"]["per_intent"]
-    challenger = decision["candidate_report"]["per_intent"]
+    current = decision.current.per_intent
+    challenger = decision.candidate_report.per_intent
     rows = [
         {
             "intent": label,
             "topic": topic_words(label),
-            "support": current[label]["support"],
-            "current_right": current[label]["recall"],
-            "candidate_right": challenger[label]["recall"],
+            "support": current[label].support,
+            "current_right": current[label].recall,
+            "candidate_right": challenger[label].recall,
             "delta": delta,
-            "regression": label in decision["regressions"],
-            "new": label in decision["new_intents"],
-            "neighbour": label in decision["takes_from"],
+            "regression": label in decision.regressions,
+            "new": label in decision.new_intents,
+            "neighbour": label in decision.takes_from,
         }
-        for label, delta in sorted(decision["deltas"].items(), key=lambda item: (item[1], item[0]))
+        for label, delta in sorted(decision.deltas.items(), key=lambda item: (item[1], item[0]))
     ]
     return {
         "candidate": candidate.name,
-        "promote": decision["promote"],
-        "summary": decision["summary"],
-        "margin": decision["margin"],
-        "current_accuracy": decision["current"]["accuracy"],
-        "candidate_accuracy": decision["candidate_report"]["accuracy"],
-        "test_questions": decision["test_questions"],
+        "promote": decision.promote,
+        "summary": decision.summary,
+        "margin": decision.margin,
+        "current_accuracy": decision.current.accuracy,
+        "candidate_accuracy": decision.candidate_report.accuracy,
+        "test_questions": decision.test_questions,
         "rows": rows,
-        "changes": decision["changes"],
-        "compared_at": _iso(path.stat().st_mtime),
+        "changes": decision.changes,
+        "compared_at": datetime.fromtimestamp(decided_at, UTC).isoformat(timespec="seconds"),
     }
 
 
-def training_job(settings: Settings) -> dict[str, Any]:
+def training_job(store: ModelStore) -> dict[str, Any]:
     """The training job file, with the model's file name instead of its path."""
-    job = asdict(JobState.load(job_file(settings)))
+    job = asdict(store.job())
     job["model"] = Path(job["model"]).name if job["model"] else ""
     return job
 

@@ -14,7 +14,7 @@ from bot.review.nlu import discovery_views, inbox_views, live_views, training_vi
 from bot.review.nlu.jobs import JobRunner
 from bot.review.nlu.state import NLU, NluState
 from bot.settings import Settings
-from bot.training.commands import training_dir
+from bot.training.store import ModelStore
 from bot.training.surfacing import SurfacingCache
 
 
@@ -26,7 +26,7 @@ async def _stop_jobs(app: web.Application) -> AsyncIterator[None]:
 
 def setup_nlu(app: web.Application, settings: Settings) -> None:
     app[NLU] = NluState(
-        runner=JobRunner(training_dir(settings)), surfacing=SurfacingCache(settings)
+        runner=JobRunner(ModelStore.of(settings).training_dir), surfacing=SurfacingCache(settings)
     )
     add_nav_link(app, "/nlu", "NLU", Role.ANNOTATOR)
     # Lets the transcript page show its "send to NLU inbox" buttons only when this is installed.

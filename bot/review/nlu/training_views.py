@@ -11,7 +11,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cxlog.database import create_engine, session_factory
+from bot.cxlog.database import in_session
 from bot.review.auth.security import requires
 from bot.review.common.pages import render
 from bot.review.common.roles import Role
@@ -31,19 +30,16 @@ from bot.review.nlu.models import (
     child_environment,
     comparison,
     find_candidate,
-    is_live,
-    model_store,
     nlu_command,
     training_job,
 )
 from bot.review.nlu.payloads import MAX_TEXTS, optional_int, read_json, string_field
 from bot.review.nlu.state import nlu_state
 from bot.settings import PROJECT_ROOT, Settings
-from bot.training.candidate import JobState
-from bot.training.commands import decision_file, gate_passed, job_file
 from bot.training.export import export, plan_export
 from bot.training.models import NluAnnotation
 from bot.training.promote import promote, rollback
+from bot.training.store import JobState, ModelStore
 
 routes = web.RouteTableDef()
 
@@ -60,30 +56,22 @@ async def _pending_labels(request: web.Request) -> int:
         return await session.scalar(query) or 0
 
 
-def _comparison_is_current(settings: Settings, candidate: Path) -> bool:
-    """A comparison counts only against the model that is live now (not one since replaced)."""
-    decision, live = decision_file(settings, candidate), model_store(settings).current
-    return decision.exists() and (
-        not live.exists() or decision.stat().st_mtime >= live.stat().st_mtime
-    )
-
-
 async def training_status(request: web.Request) -> dict[str, Any]:
     settings, nlu = _settings(request), nlu_state(request)
-    candidate = find_candidate(settings, None)
-    compared = comparison(settings, candidate) if candidate else None
-    store = model_store(settings)
+    store = ModelStore.of(settings)
+    candidate = find_candidate(store, None)
+    compared = comparison(store, candidate) if candidate else None
     record = store.live() if store.current.exists() else {}
     rolled_back = record.get("current", {}).get("how") == "rolled back"
     admin = signed_in(request).may(Role.ADMIN)
-    live = candidate is not None and is_live(settings, candidate)
+    live = candidate is not None and store.is_live(candidate)
     if compared is not None:
         # the comparison of the model that was just promoted stays valid
-        compared["current"] = live or _comparison_is_current(settings, candidate)
+        compared["current"] = live or store.decision_is_current(candidate)
     idle = not nlu.runner.busy and not nlu.model_lock.locked()
     return {
         "job": nlu.runner.report.as_dict(),
-        "training": training_job(settings),
+        "training": training_job(store),
         "candidate": candidate.name if candidate else None,
         "candidate_is_live": live,
         "comparison": compared,
@@ -117,15 +105,7 @@ def _in_worker(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]
     """Export and its preview parse every training file with Rasa's reader: in a worker thread
     with its own event loop and engine, so the app keeps answering meanwhile."""
 
-    async def run() -> Any:
-        engine = create_engine(settings.cx_database_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return asyncio.run(in_session(settings.cx_database_url, work))
 
 
 def _selection(body: dict[str, Any]) -> list[int]:
@@ -186,17 +166,12 @@ async def export_api(request: web.Request) -> web.Response:
     return web.json_response(asdict(result))
 
 
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _training_failed(settings: Settings, runner_error: str) -> None:
+def _training_failed(store: ModelStore, runner_error: str) -> None:
     """A training process that died (or was stopped) never wrote its own failure."""
-    state = JobState.load(job_file(settings))
+    state = store.job()
     if state.status == "running":
-        state.status, state.error = "failed", runner_error
-        state.finished_at = _utc_now()
-        state.save(job_file(settings))
+        state.fail(runner_error)
+        store.save_job(state)
 
 
 @routes.post("/api/nlu/candidates")
@@ -207,6 +182,7 @@ async def train_api(request: web.Request) -> web.Response:
     body = await read_json(request, optional=frozenset({"epochs"}))
     epochs = optional_int(body, "epochs", 1, MAX_EPOCHS)
     settings, nlu = _settings(request), nlu_state(request)
+    store = ModelStore.of(settings)
     _refuse_while_busy(request)
     if nlu.export_lock.locked():
         raise web.HTTPConflict(text="an export is writing the data; train after it ends")
@@ -215,11 +191,11 @@ async def train_api(request: web.Request) -> web.Response:
     def judge(code: int) -> str:
         error = nlu.runner.failure("train", code)
         if error:
-            _training_failed(settings, error)
+            _training_failed(store, error)
         return error
 
     # The page shows "starting" until the child takes over the job file.
-    JobState(status="running", stage="starting", started_at=_utc_now()).save(job_file(settings))
+    store.save_job(JobState.started())
     try:
         await nlu.runner.start(
             "train", nlu_command(*arguments), PROJECT_ROOT, child_environment(settings), judge
@@ -229,9 +205,9 @@ async def train_api(request: web.Request) -> web.Response:
     return web.json_response(await training_status(request), status=202)
 
 
-def _candidate(request: web.Request, body: dict[str, Any]) -> Path:
+def _candidate(store: ModelStore, body: dict[str, Any]) -> Path:
     name = string_field(body, "candidate")
-    candidate = find_candidate(_settings(request), name)
+    candidate = find_candidate(store, name)
     if candidate is None:
         if name:
             raise web.HTTPNotFound(text=f"no candidate model {name!r}")
@@ -246,17 +222,18 @@ async def compare_api(request: web.Request) -> web.Response:
     fixed evaluation set, in the background; the gate decision appears in the status."""
     body = await read_json(request, optional=frozenset({"candidate"}))
     settings, nlu = _settings(request), nlu_state(request)
-    candidate = _candidate(request, body)
-    if not model_store(settings).current.exists():
+    store = ModelStore.of(settings)
+    candidate = _candidate(store, body)
+    if not store.current.exists():
         raise web.HTTPConflict(text="there is no live model to compare with")
     _refuse_while_busy(request)
     started = time.time()
-    decision = decision_file(settings, candidate)
 
     def judge(code: int) -> str:
         # `nlu compare` exits 1 both when the gate refuses and when it crashes: the fresh
         # decision file tells them apart.
-        if decision.exists() and decision.stat().st_mtime >= started - 1:
+        decided = store.decided_at(candidate)
+        if decided is not None and decided >= started - 1:
             return ""
         return nlu.runner.failure("compare", code) or "the comparison wrote no decision"
 
@@ -290,16 +267,16 @@ async def promote_api(request: web.Request) -> web.Response:
     """``{"candidate"?: file name}``: hot-swap a candidate that passed the gate into Rasa."""
     body = await read_json(request, optional=frozenset({"candidate"}))
     settings, nlu = _settings(request), nlu_state(request)
-    candidate = _candidate(request, body)
+    store = ModelStore.of(settings)
+    candidate = _candidate(store, body)
     _refuse_while_busy(request)
     async with nlu.model_lock:
-        if not gate_passed(settings, candidate) or not _comparison_is_current(settings, candidate):
+        if not store.gate_passed(candidate) or not store.decision_is_current(candidate):
             raise web.HTTPConflict(
                 text=f"{candidate.name} has not passed a comparison with the live model"
             )
-        if is_live(settings, candidate):
+        if store.is_live(candidate):
             raise web.HTTPConflict(text=f"{candidate.name} is already live")
-        store = model_store(settings)
         ids = await _swap(
             promote(
                 store, candidate, settings.rasa_nodes, settings.rasa_auth_token,
@@ -317,7 +294,7 @@ async def rollback_api(request: web.Request) -> web.Response:
     settings, nlu = _settings(request), nlu_state(request)
     _refuse_while_busy(request)
     async with nlu.model_lock:
-        store = model_store(settings)
+        store = ModelStore.of(settings)
         if store.live().get("current", {}).get("how") == "rolled back":
             # checked here too: _swap would report the refusal as a failed swap
             raise web.HTTPConflict(text="already rolled back: promote a model to change it again")
