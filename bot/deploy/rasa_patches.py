@@ -10,6 +10,10 @@ Rasa's schema, so caching them cannot change a result:
 - ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``, which checks the
   schema against the meta-schema and builds a new validator for every action response. We
   check and build once and reuse the validator; errors are the same ``best_match`` error.
+  Most of a validation was the ``oneOf`` over the 23 event types, tried for every event. Every
+  branch pins ``event`` to one name, so an event can only match the branch of its own name: a
+  response is first checked event by event against that branch alone (ten times faster), and
+  only a response that fails this gets the full schema, whose verdict and error are Rasa's.
 
 The other two are how Rasa calls the action server (and any other endpoint), 12 % of the Rasa
 process's busy time in the profile (BENCHMARKS.md, "A cheaper turn"):
@@ -74,10 +78,41 @@ def _action_result_validator() -> Any:
     return validator_class(schema)
 
 
+@cache
+def _validators_by_event() -> tuple[Any, dict[str, Any]]:
+    """A validator for the response without its events, and one per event name."""
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = type(_action_result_validator())
+    item = schema["properties"]["events"]["items"]
+    shared = {key: value for key, value in item.items() if key != "oneOf"}
+    by_event = {
+        branch["properties"]["event"]["const"]: validator_class({**shared, "allOf": [branch]})
+        for branch in item["oneOf"]
+    }
+    events = {**schema["properties"]["events"], "items": {}}
+    rest = validator_class({**schema, "properties": {**schema["properties"], "events": events}})
+    return rest, by_event
+
+
+def passes_by_event(result: Any) -> bool:
+    """True only if the full schema accepts ``result`` (False: ask the full schema)."""
+    rest, by_event = _validators_by_event()
+    if not rest.is_valid(result):
+        return False
+    for event in result.get("events") or ():
+        name = event.get("event") if isinstance(event, dict) else None
+        validator = by_event.get(name) if isinstance(name, str) else None
+        if validator is None or not validator.is_valid(event):
+            return False
+    return True
+
+
 def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     """Rasa's check with the validator built once; same error and message on a bad response."""
     from jsonschema.exceptions import best_match
 
+    if passes_by_event(result):
+        return True
     error = best_match(_action_result_validator().iter_errors(result))
     if error is None:
         return True

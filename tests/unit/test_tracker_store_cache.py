@@ -14,14 +14,20 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
+    AllSlotsReset,
+    BotUttered,
+    ConversationPaused,
     Event,
+    FollowupAction,
+    Restarted,
     SessionStarted,
     SlotSet,
     UserUttered,
 )
 from rasa.shared.utils.common import all_subclasses
 
-from bot.deploy.rasa_patches import _ORIGINAL_RESOLVE
+from bot.deploy.rasa_patches import _ORIGINAL_RESOLVE, _action_result_validator, passes_by_event
 from bot.deploy.tracker_store import CachedSQLTrackerStore
 
 DOMAIN = Domain.from_yaml(
@@ -170,6 +176,50 @@ def test_action_results_are_validated_with_the_cached_validator() -> None:
     assert action._validate_action_result(good)
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list", "responses": []})
+
+
+EVENTS = [
+    SlotSet("email", "a@b.c"),
+    ActionExecuted("action_listen"),
+    UserUttered("hi", {"name": "greet", "confidence": 0.9}, [{"entity": "e", "value": 1}]),
+    BotUttered("hello", {"buttons": [{"title": "Yes", "payload": "/affirm"}]}),
+    ActiveLoop("track_order_form"),
+    FollowupAction("action_track_order"),
+    SessionStarted(),
+    Restarted(),
+    AllSlotsReset(),
+    ConversationPaused(),
+]
+BROKEN = [
+    {"event": "slot", "value": 1},  # no name
+    {"event": "slot", "name": 3, "value": 1},
+    {"event": "no_such_event"},
+    {"event": ["slot"]},
+    {"event": 7},
+    {"name": "email"},
+    "slot",
+    {"event": "user", "parse_data": {"entities": [{"entity": "e"}]}},  # entity without value
+    {"event": "action", "name": "x", "hide_rule_turn": "yes"},
+    {"event": "action", "name": "x", "timestamp": "noon"},
+]
+
+
+@pytest.mark.parametrize("event", [e.as_dict() for e in EVENTS] + BROKEN)
+def test_the_per_event_check_never_passes_what_rasas_schema_rejects(event: object) -> None:
+    result = {"events": [SlotSet("a", 1).as_dict(), event], "responses": [{"text": "hi"}]}
+    full = _action_result_validator().is_valid(result)
+    assert passes_by_event(result) == full, "the same verdict as the full schema"
+    if not full:
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            RemoteAction("action_x", None)._validate_action_result(result)
+
+
+def test_responses_are_still_checked_by_the_per_event_path() -> None:
+    assert not passes_by_event({"events": [], "responses": "not a list"})
+    assert not passes_by_event(["not", "an", "object"])
+    assert passes_by_event(
+        {"events": None, "responses": []}
+    ) == _action_result_validator().is_valid({"events": None, "responses": []})
 
 
 def test_sqlite_connections_are_pooled_across_turns(tmp_path: Path) -> None:
