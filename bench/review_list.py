@@ -2,7 +2,7 @@
 the dashboard and a CSV export, over 100k synthetic conversations in SQLite.
 
 Runs the app's own query code (bot.review.queries / dashboard / the export handler) on a
-database seeded by tests/review/bulk.py; tests/review/test_list_query_plan.py checks the plans.
+database seeded by bot/testing/bulk.py; tests/review/test_list_query_plan.py checks the plans.
 
     .venv/bin/python bench/review_list.py [--conversations 100000] [--repeat 5]
 """
@@ -26,8 +26,8 @@ from bot.cxlog.database import create_engine, session_factory  # noqa: E402
 from bot.review.dashboard import dashboard_data  # noqa: E402
 from bot.review.filters import ConversationFilter, Cursor  # noqa: E402
 from bot.review.queries import list_page  # noqa: E402
-from tests.review.bulk import seed  # noqa: E402
-from tests.review.harness import (  # noqa: E402 (needs the project root on sys.path)
+from bot.testing.bulk import seed  # noqa: E402
+from bot.testing.review_app import (  # noqa: E402 (needs the project root on sys.path)
     build_template,
     review_settings,
     running_review_app,

@@ -7,17 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.training.model import model_path, train
-from tests.support.processes import (
+from bot.testing.processes import (
+    BACKEND_TOKEN,
     PROJECT_ROOT,
     ServerProcess,
     action_server,
     free_port,
     rasa_server,
+    start_backend,
     write_credentials,
     write_endpoints,
 )
-from tests.support.stack import BACKEND_TOKEN, TOKEN_SECRET, start_backend
+from bot.testing.stack import TOKEN_SECRET
+from bot.training.model import model_path, train
 
 # Modules on the machine's own Postgres, Redis, RabbitMQ and scale-out ports (fixed databases,
 # keys and queues): under xdist they run on one worker, one after another.
@@ -79,7 +81,7 @@ def backend_api(
 @pytest.fixture(scope="session")
 def actions_url(server_logs: Path, backend_api: tuple[ServerProcess, str]) -> Iterator[str]:
     port = free_port()
-    # The review apps of tests/support/stack.py sign customer tokens with TOKEN_SECRET.
+    # The review apps of bot/testing/stack.py sign customer tokens with TOKEN_SECRET.
     env = {
         "BACKEND_URL": backend_api[1],
         "BACKEND_TOKEN": BACKEND_TOKEN,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.full_stack import FullStack
+from bot.testing.full_stack import FullStack
 
 pytestmark = pytest.mark.slow
 

@@ -31,15 +31,15 @@ from actions.backend_errors import (
     Unauthorized,
 )
 from actions.settings import ActionSettings, load_settings
-from tests.actions.conftest import RunningBackend
-from tests.actions.fault_servers import FaultyBackend
-from tests.support.processes import (
+from bot.testing.processes import (
     ACTION_SERVER_TOKEN,
     SERVER_TOKENS,
     VENV_BIN,
     ServerProcess,
     free_port,
 )
+from tests.actions.conftest import RunningBackend
+from tests.actions.fault_servers import FaultyBackend
 
 ALEX = {"email": "alex.kim@example.com"}
 SAM = {"email": "sam.lee@example.com"}

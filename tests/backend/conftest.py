@@ -11,15 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.backend.harness import (
-    Api,
-    backend_settings,
-    copy_sqlite,
-    in_worker_thread,
-    migrate_and_seed,
-    running_backend,
-    sqlite_url,
-)
+from bot.testing.project import copy_database, in_worker_thread, sqlite_url
+from tests.backend.harness import Api, backend_settings, migrate_and_seed, running_backend
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +24,7 @@ def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def database_url(seeded_sqlite_template: Path, tmp_path: Path) -> str:
-    return copy_sqlite(seeded_sqlite_template, tmp_path / "backend.db")
+    return copy_database(seeded_sqlite_template, tmp_path / "backend.db")
 
 
 @pytest.fixture

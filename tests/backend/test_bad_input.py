@@ -17,9 +17,9 @@ from urllib.parse import quote
 
 import pytest
 
+from bot.testing.processes import PROJECT_ROOT
 from tests.backend.harness import ALEX, Api, order_call, row_counts
 from tests.support.bad_inputs import TEN_MEGABYTES, bad_inputs
-from tests.support.processes import PROJECT_ROOT
 
 SQL_INJECTION: tuple[str, ...] = tuple(
     json.loads((PROJECT_ROOT / "tests" / "data" / "bad_inputs.json").read_text())["sql_injection"]

@@ -15,7 +15,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.backend.harness import in_worker_thread, migrate_and_seed
+from bot.testing.project import in_worker_thread
+from tests.backend.harness import migrate_and_seed
 from tests.backend.test_auth import test_requests_without_the_token_get_401_and_change_nothing  # noqa: F401
 from tests.backend.test_bad_input import (  # noqa: F401
     test_injection_text_in_free_text_is_stored_verbatim,

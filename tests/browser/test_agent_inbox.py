@@ -22,16 +22,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bot.customer_token import sign_customer_token
-from tests.support.processes import ServerProcess, free_port
-from tests.support.stack import (
+from bot.testing.processes import BACKEND_TOKEN, ServerProcess, free_port, start_backend
+from bot.testing.stack import (
     ADMIN,
-    BACKEND_TOKEN,
     PASSWORD,
     SECOND_AGENT,
     SECOND_AGENT_NAME,
     TOKEN_SECRET,
     Review,
-    start_backend,
     start_review,
 )
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.processes import ServerProcess
-from tests.support.stack import AGENT, PASSWORD, Review, start_backend, start_review
+from bot.testing.processes import ServerProcess, start_backend
+from bot.testing.stack import AGENT, PASSWORD, Review, start_review
 
 pytestmark = pytest.mark.slow
 REPLY_TIMEOUT_MS = 60_000

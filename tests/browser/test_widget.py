@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.support.processes import ServerProcess, free_port
-from tests.support.stack import Review, start_review
+from bot.testing.processes import ServerProcess, free_port
+from bot.testing.stack import Review, start_review
 
 pytestmark = pytest.mark.slow
 REPLY_TIMEOUT_MS = 60_000

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import Conversation, ProcessedEvent, Turn
 from bot.cxlog.store import CXStore
+from bot.testing.project import sqlite_url
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 ABANDON_MINUTES = 30
@@ -32,10 +33,6 @@ async def table_counts(url: str) -> tuple[int, int, int]:
             )
     finally:
         await store.close()
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture(scope="session")

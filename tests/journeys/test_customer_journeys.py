@@ -20,9 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.full_stack import FullStack
-from tests.support.processes import ServerProcess, action_server, api_url, say
-from tests.support.stack import BACKEND_TOKEN
+from bot.testing.full_stack import FullStack
+from bot.testing.processes import BACKEND_TOKEN, ServerProcess, action_server, api_url, say
 from tests.unit.test_holdout_is_held_out import normalise, training_texts
 
 pytestmark = pytest.mark.slow

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from bot.customer_token import sign_customer_token
-from tests.support.full_stack import FullStack
-from tests.support.processes import ServerProcess, action_server, api_url, say
-from tests.support.stack import BACKEND_TOKEN, TOKEN_SECRET
+from bot.testing.full_stack import FullStack
+from bot.testing.processes import BACKEND_TOKEN, ServerProcess, action_server, api_url, say
+from bot.testing.stack import TOKEN_SECRET
 
 pytestmark = pytest.mark.slow
 

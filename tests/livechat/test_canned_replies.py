@@ -19,7 +19,7 @@ import bot.review.models  # noqa: F401 (registers the review tables in the metad
 from bot.cxlog.database import create_engine
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import metadata
-from tests.support.stack import ADMIN, AGENT, VIEWER, Review, signed_in, start_review
+from bot.testing.stack import ADMIN, AGENT, VIEWER, Review, signed_in, start_review
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGE = "/agent/canned-replies"

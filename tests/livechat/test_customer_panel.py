@@ -18,10 +18,9 @@ from aiohttp import web
 
 from bot.customer_token import sign_customer_token
 from bot.livechat.customer_panel import PANEL_TIMEOUT_S
-from tests.support.processes import ServerProcess, free_port
-from tests.support.stack import (
+from bot.testing.processes import BACKEND_TOKEN, ServerProcess, free_port
+from bot.testing.stack import (
     AGENT,
-    BACKEND_TOKEN,
     TOKEN_SECRET,
     VIEWER,
     Review,

@@ -18,10 +18,9 @@ import aiohttp
 import pytest
 
 from bot.livechat.hours import DAYS
-from tests.support.processes import ServerProcess
-from tests.support.stack import (
+from bot.testing.processes import BACKEND_TOKEN, ServerProcess
+from bot.testing.stack import (
     AGENT,
-    BACKEND_TOKEN,
     SECOND_AGENT,
     SECOND_AGENT_NAME,
     VIEWER,

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.review.harness import (
+from bot.testing.review_app import (
     MARCH,
     Browser,
     Chat,

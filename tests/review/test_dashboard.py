@@ -8,8 +8,8 @@ import pytest
 from markupsafe import escape
 
 from bot.review.definitions import METRICS, OUTCOMES
-from tests.review.harness import MARCH, Browser, Chat, sample_chats, write_chats
-from tests.support.processes import PROJECT_ROOT
+from bot.testing.processes import PROJECT_ROOT
+from bot.testing.review_app import MARCH, Browser, Chat, sample_chats, write_chats
 
 
 @pytest.fixture

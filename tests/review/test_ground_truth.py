@@ -26,8 +26,8 @@ from bot.cxlog.models import OUTCOMES
 from bot.cxlog.store import CXStore
 from bot.review.definitions import FUNNELS
 from bot.settings import Settings
+from bot.testing.review_app import Browser
 from tests.cxlog.rasa_events import Chat
-from tests.review.harness import Browser
 
 DAY = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 # The sweep runs at NOW: conversations whose last activity is 30+ minutes earlier are decided.

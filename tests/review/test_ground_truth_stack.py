@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.models import Turn
 from bot.cxlog.store import CXStore
-from tests.review.harness import create_users, review_settings, running_review_app
-from tests.support.full_stack import FullStack
-from tests.support.processes import api_url
+from bot.testing.full_stack import FullStack
+from bot.testing.processes import api_url
+from bot.testing.review_app import create_users, review_settings, running_review_app
 
 pytestmark = pytest.mark.slow
 

@@ -20,15 +20,9 @@ from sqlalchemy.sql import Select
 
 from bot.review.filters import ConversationFilter, Cursor
 from bot.review.queries import filtered, newest_first
-from tests.review.bulk import seed, sqlite_time
-from tests.review.harness import (
-    Browser,
-    build_template,
-    in_worker_thread,
-    review_settings,
-    running_review_app,
-    sqlite_url,
-)
+from bot.testing.bulk import seed, sqlite_time
+from bot.testing.project import in_worker_thread, sqlite_url
+from bot.testing.review_app import Browser, build_template, review_settings, running_review_app
 
 CONVERSATIONS = 100_000
 FILTERS = {

@@ -28,11 +28,9 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.models import Turn
 from bot.review.nlu.setup import setup_nlu
 from bot.settings import Settings
-from bot.training.commands import decision_file, job_file
-from bot.training.evaluate import ModelEvaluation
-from bot.training.gate import compare
-from bot.training.models import NluAnnotation, NluNewIntent
-from tests.review.harness import (
+from bot.testing.processes import PROJECT_ROOT
+from bot.testing.project import copy_project
+from bot.testing.review_app import (
     Browser,
     Chat,
     count,
@@ -40,8 +38,10 @@ from tests.review.harness import (
     running_review_app,
     write_chats,
 )
-from tests.support.processes import PROJECT_ROOT
-from tests.support.project import copy_project
+from bot.training.commands import decision_file, job_file
+from bot.training.evaluate import ModelEvaluation
+from bot.training.gate import compare
+from bot.training.models import NluAnnotation, NluNewIntent
 
 LOYALTY = [
     "how many loyalty points do i have",

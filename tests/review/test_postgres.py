@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.cxlog.migrate import upgrade
-from tests.review.harness import (
+from bot.testing.project import in_worker_thread
+from bot.testing.review_app import (
     MARCH,
     Browser,
     Chat,
     create_users,
-    in_worker_thread,
     review_settings,
     running_review_app,
     sample_chats,

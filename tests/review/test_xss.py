@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from tests.review.harness import MARCH, Browser, Chat, write_chats
+from bot.testing.review_app import MARCH, Browser, Chat, write_chats
 from tests.support.bad_inputs import bad_inputs
 
 EXTRA_PAYLOADS = (

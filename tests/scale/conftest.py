@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from bot.deploy.nginx import BalancerLayout, write_nginx_conf
-from tests.support.processes import (
+from bot.testing.processes import (
     PROJECT_ROOT,
     ServerProcess,
     action_server,

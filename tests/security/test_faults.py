@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.channels.guarded_rest import NO_REPLY_TEXT
-from tests.support.full_stack import FullStack
+from bot.testing.full_stack import FullStack
 
 pytestmark = pytest.mark.slow
 

@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from bot.customer_token import sign_customer_token
+from bot.testing.full_stack import FullStack
+from bot.testing.processes import PROJECT_ROOT, ServerProcess
 from tests.security.test_rest_channel import user_events, webhook
-from tests.support.full_stack import FullStack
-from tests.support.processes import PROJECT_ROOT, ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests  # test-side HTTP client only; the product itself uses aiohttp
 
-from tests.support.processes import ServerProcess, api_url
+from bot.testing.processes import ServerProcess, api_url
 
 pytestmark = pytest.mark.slow
 

@@ -25,15 +25,16 @@ import requests  # test-side HTTP client only
 from bot.deploy.nginx import BalancerLayout, render_nginx_conf
 from bot.rasa_server import rasa_argv
 from bot.settings import Settings
-from tests.support.full_stack import FullStack
-from tests.support.processes import (
+from bot.testing.full_stack import FullStack
+from bot.testing.processes import (
     ACTION_SERVER_TOKEN,
+    BACKEND_TOKEN,
     PROJECT_ROOT,
     RASA_AUTH_TOKEN,
     ServerProcess,
     api_url,
 )
-from tests.support.stack import AGENT, BACKEND_TOKEN, Review, signed_in, start_review
+from bot.testing.stack import AGENT, Review, signed_in, start_review
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import Conversation, Turn
-from tests.support.project import copy_project
+from bot.testing.project import copy_project
 
 GIFT_CARD_MESSAGES = [
     "how much is left on my gift card",

@@ -26,15 +26,7 @@ import requests  # test-side HTTP client only
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.settings import load_settings
-from bot.training.candidate import train_candidate
-from bot.training.commands import evaluate_candidate, gate_passed
-from bot.training.discovery import discover
-from bot.training.export import export
-from bot.training.inbox import create_intent, inbox_items, label, mark_turn
-from bot.training.promote import ModelStore, promote, rollback
-from bot.training.surfacing import Surfacing, load_surfacing
-from bot.training.unlearn import remove_learned_intent
-from tests.support.processes import (
+from bot.testing.processes import (
     RASA_AUTH_TOKEN,
     ServerProcess,
     api_url,
@@ -43,7 +35,15 @@ from tests.support.processes import (
     say,
     write_endpoints,
 )
-from tests.support.project import copy_project
+from bot.testing.project import copy_project
+from bot.training.candidate import train_candidate
+from bot.training.commands import evaluate_candidate, gate_passed
+from bot.training.discovery import discover
+from bot.training.export import export
+from bot.training.inbox import create_intent, inbox_items, label, mark_turn
+from bot.training.promote import ModelStore, promote, rollback
+from bot.training.surfacing import Surfacing, load_surfacing
+from bot.training.unlearn import remove_learned_intent
 
 # Three real trainings: minutes on an idle two-core machine, more when it is shared.
 pytestmark = [pytest.mark.slow, pytest.mark.trains, pytest.mark.timeout(1800)]

@@ -29,10 +29,10 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.store import CXStore
 from bot.settings import Settings
+from bot.testing.processes import PROJECT_ROOT
 from bot.training.inbox import inbox_items, text_key
 from bot.training.nlu_eval import predicted_label
 from bot.training.surfacing import load_surfacing
-from tests.support.processes import PROJECT_ROOT
 from tests.training.novelty_messages import KNOWN, NEVER_TAUGHT
 
 TODAY_REASONS = {"fallback", "low_confidence", "ambiguous"}

@@ -16,11 +16,11 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.store import CXStore
 from bot.settings import Settings
+from bot.testing.processes import PROJECT_ROOT
+from bot.testing.review_app import Chat, write_chats
 from bot.training.discovery import discover
 from bot.training.inbox import InboxItem, inbox_items
 from bot.training.surfacing import Surfacing, load_surfacing
-from tests.review.harness import Chat, write_chats
-from tests.support.processes import PROJECT_ROOT
 
 START = datetime.now(UTC) - timedelta(hours=3)
 WRAP_ANSWER = "Tick 'This is a gift' at checkout to add gift wrapping."

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.processes import PROJECT_ROOT
 from bot.training.evaluate import load_examples
-from tests.support.processes import PROJECT_ROOT
 
 EVALUATION = PROJECT_ROOT / "evaluation"
 CLINC150 = PROJECT_ROOT.parent / "shared" / "eval" / "clinc150" / "data_full.json"

@@ -10,16 +10,17 @@ import json
 import urllib.request
 from pathlib import Path
 
-from tests.support.processes import (
+from bot.testing.processes import (
+    BACKEND_TOKEN,
     ServerProcess,
     action_server,
     free_port,
     rasa_server,
     say,
+    start_backend,
     write_credentials,
     write_endpoints,
 )
-from tests.support.stack import BACKEND_TOKEN, start_backend
 
 # Loading the model (torch, MiniLM) takes far longer than 180 s while other tests share the CPU.
 RASA_BOOT_TIMEOUT_S = 480.0
