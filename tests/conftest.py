@@ -22,7 +22,8 @@ from bot.testing.stack import TOKEN_SECRET
 from bot.training.model import model_path, train
 
 # Modules on the machine's own Postgres, Redis, RabbitMQ and scale-out ports (fixed databases,
-# keys and queues): under xdist they run on one worker, one after another.
+# keys and queues), and tests marked machine_services: under xdist they run on one worker, one
+# after another.
 SHARED_SERVICES = "machine-services"
 SHARED_SERVICE_MODULES = {
     "tests/backend/test_postgres.py",
@@ -51,7 +52,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module_weight[module] = max(module_weight.get(module, 0), _weight(item))
     items.sort(key=lambda item: -module_weight[module_of[item]])  # stable
     for item, module in module_of.items():
-        group = SHARED_SERVICES if module in SHARED_SERVICE_MODULES else module
+        shared = module in SHARED_SERVICE_MODULES or item.get_closest_marker("machine_services")
+        group = SHARED_SERVICES if shared else module
         item.add_marker(pytest.mark.xdist_group(group))
 
 

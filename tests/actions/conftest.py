@@ -8,36 +8,22 @@ CLI, so every test starts from the documented seed data and may change it freely
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from actions.backend_client import BackendClient, get_client
-from actions.settings import ActionSettings, get_settings
+from actions.settings import get_settings
 from bot.testing.processes import (
-    ServerProcess,
     backend_api_url,
     backend_server,
     migrate_and_seed_backend,
 )
 from bot.testing.project import copy_database, sqlite_url
 from tests.actions.fault_servers import FaultyBackend, running_faulty_backend
+from tests.actions.reference import RunningBackend
 
 BACKEND_TEST_TOKEN = "actions-test-token-5c1e"
-
-
-@dataclass(frozen=True)
-class RunningBackend:
-    url: str  # base URL ending in /api/v1, as BACKEND_URL
-    token: str
-    database_url: str
-    process: ServerProcess
-
-    def client_settings(self, **overrides: Any) -> ActionSettings:
-        """Client settings for this backend (defaults as shipped unless overridden)."""
-        return replace(ActionSettings(backend_url=self.url, backend_token=self.token), **overrides)
 
 
 @pytest.fixture(scope="session")

@@ -38,8 +38,8 @@ from bot.testing.processes import (
     ServerProcess,
     free_port,
 )
-from tests.actions.conftest import RunningBackend
 from tests.actions.fault_servers import FaultyBackend
+from tests.actions.reference import RunningBackend
 
 ALEX = {"email": "alex.kim@example.com"}
 SAM = {"email": "sam.lee@example.com"}

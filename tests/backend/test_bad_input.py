@@ -163,6 +163,7 @@ def _ids(cases: list[FieldCase]) -> list[str]:
     return [case.label for case in cases]
 
 
+@pytest.mark.postgres_too
 @pytest.mark.usefixtures("unchanged_database")
 @pytest.mark.parametrize("case", FORMAT_FIELDS, ids=_ids(FORMAT_FIELDS))
 async def test_sql_injection_in_formatted_fields_is_rejected(api: Api, case: FieldCase) -> None:
@@ -173,6 +174,7 @@ async def test_sql_injection_in_formatted_fields_is_rejected(api: Api, case: Fie
         assert case.field in reply.body["fields"], reply.body
 
 
+@pytest.mark.postgres_too
 @pytest.mark.usefixtures("unchanged_database")
 @pytest.mark.parametrize(
     "case", FORMAT_FIELDS + FREE_TEXT_FIELDS, ids=_ids(FORMAT_FIELDS + FREE_TEXT_FIELDS)
@@ -194,6 +196,7 @@ async def test_sql_injection_as_a_return_item_matches_nothing(api: Api) -> None:
         assert (reply.status, reply.body["error"]) == (404, "item_not_found"), attack
 
 
+@pytest.mark.postgres_too
 async def test_injection_text_in_free_text_is_stored_verbatim(api: Api, database_url: str) -> None:
     before = await row_counts(database_url)
     for attack in SQL_INJECTION:
@@ -209,6 +212,7 @@ async def test_injection_text_in_free_text_is_stored_verbatim(api: Api, database
     assert after == {table: count + grown.get(table, 0) for table, count in before.items()}
 
 
+@pytest.mark.postgres_too
 async def test_whole_bad_input_corpus_never_breaks_the_backend(api: Api) -> None:
     """Any odd text in a free-text field is either stored exactly (stripped) or refused."""
     for text in bad_inputs():
@@ -265,6 +269,7 @@ async def test_unknown_and_missing_fields_are_all_named(api: Api) -> None:
     }
 
 
+@pytest.mark.postgres_too
 @pytest.mark.usefixtures("unchanged_database")
 @pytest.mark.parametrize(
     "raw",

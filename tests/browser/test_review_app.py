@@ -30,8 +30,8 @@ from bot.testing.review_app import (
     sample_chats,
     write_chats,
 )
-from tests.review.test_ground_truth import FUNNELS_ON_3_MAY, funnel_scripts
-from tests.review.test_xss import hostile_chats
+from tests.review.cases import hostile_chats
+from tests.review.ground_truth import FUNNELS_ON_3_MAY, funnel_scripts
 
 Screenshot = Callable[[Page, str], None]
 

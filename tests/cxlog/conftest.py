@@ -10,29 +10,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select
 
 from bot.cxlog.migrate import upgrade
-from bot.cxlog.models import Conversation, ProcessedEvent, Turn
 from bot.cxlog.store import CXStore
 from bot.testing.project import sqlite_url
+from tests.cxlog.helpers import ABANDON_MINUTES
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-ABANDON_MINUTES = 30
-
-
-async def table_counts(url: str) -> tuple[int, int, int]:
-    """How many conversations, turns and processed event ids the store at ``url`` holds."""
-    store = CXStore.from_url(url, ABANDON_MINUTES)
-    try:
-        async with store.engine.connect() as connection:
-            return (
-                await connection.scalar(select(func.count()).select_from(Conversation)),
-                await connection.scalar(select(func.count()).select_from(Turn)),
-                await connection.scalar(select(func.count()).select_from(ProcessedEvent)),
-            )
-    finally:
-        await store.close()
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,16 @@ from sqlalchemy import select
 from bot.cxlog.broker import CXLogEventBroker
 from bot.cxlog.models import Conversation, Turn
 from bot.cxlog.store import CXStore
-from tests.cxlog.conftest import ABANDON_MINUTES, table_counts
+from tests.cxlog.helpers import (
+    ABANDON_MINUTES,
+    KEPT_PER_TURN,
+    WAIT_LIMIT_S,
+    chat_with_turns,
+    table_counts,
+)
 from tests.cxlog.rasa_events import Chat
 
 # Not a timing assertion: only how long a test waits for the background writer before failing.
-WAIT_LIMIT_S = 60.0
 
 
 async def wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -53,18 +58,6 @@ async def settled(broker: CXLogEventBroker) -> None:
     await writer.drain()
     await wait_for(lambda: not writer.spool.pending, "the spool to be replayed")
     await writer.drain()
-
-
-def chat_with_turns(sender_id: str, turns: int) -> Chat:
-    chat = Chat(sender_id)
-    for number in range(turns):
-        chat.user(f"where is order #{10000 + number}, mail me at x{number}@example.com", "track")
-        chat.reply("action_track_order", f"Order {10000 + number} ships tomorrow.")
-    return chat
-
-
-# Each turn above logs user + action + bot (action_listen is not kept).
-KEPT_PER_TURN = 3
 
 
 async def test_published_events_reach_the_store_redacted(

@@ -14,8 +14,8 @@ from bot.backend.database import create_engine as backend_engine
 from bot.cxlog.spool import Spool
 from bot.cxlog.store import CXStore
 from bot.files import prepare_sqlite_file
+from tests.cxlog.helpers import cx_events
 from tests.cxlog.rasa_events import Chat
-from tests.cxlog.test_store import cx_events
 
 
 def mode(path: Path) -> int:

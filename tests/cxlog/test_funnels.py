@@ -13,8 +13,8 @@ from bot.cxlog.models import FlowProgress
 from bot.cxlog.retention import Subject, delete_conversations
 from bot.cxlog.store import CXStore
 from bot.settings import load_settings
+from tests.cxlog.helpers import project
 from tests.cxlog.rasa_events import Chat
-from tests.cxlog.test_projector import project
 
 ORDER = {"order_id": "10001", "status": "processing", "items": [{"name": "Jacket"}]}
 

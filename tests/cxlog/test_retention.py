@@ -14,8 +14,8 @@ from bot.cxlog.models import Conversation, Feedback, ProcessedEvent, Turn
 from bot.cxlog.retention import Subject, delete_conversations, export_conversations, purge
 from bot.cxlog.store import CXStore
 from bot.testing.processes import PROJECT_ROOT
+from tests.cxlog.helpers import cx_events, resolved_chat
 from tests.cxlog.rasa_events import Chat
-from tests.cxlog.test_store import cx_events, resolved_chat
 
 NOW = datetime(2027, 6, 1, tzinfo=UTC)
 

@@ -22,7 +22,7 @@ import yaml
 
 from bot.testing.full_stack import FullStack
 from bot.testing.processes import BACKEND_TOKEN, ServerProcess, action_server, api_url, say
-from tests.unit.test_holdout_is_held_out import normalise, training_texts
+from tests.training_data import normalise, training_texts
 
 pytestmark = pytest.mark.slow
 

@@ -25,8 +25,8 @@ from bot.testing.review_app import (
     senders,
     write_chats,
 )
-from tests.review.test_conversations import FILTER_CASES
-from tests.review.test_ground_truth import (
+from tests.review.cases import FILTER_CASES
+from tests.review.ground_truth import (
     FUNNELS_ON_3_MAY,
     expected_funnels,
     funnel_scripts,

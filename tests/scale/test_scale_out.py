@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.testing.processes import RASA_AUTH_TOKEN
-from tests.scale.conftest import ScaleStack
+from tests.scale.helpers import ScaleStack
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,7 @@ import yaml
 from bot.customer_token import sign_customer_token
 from bot.testing.full_stack import FullStack
 from bot.testing.processes import PROJECT_ROOT, ServerProcess
-from tests.security.test_rest_channel import user_events, webhook
+from tests.security.helpers import user_events, webhook
 
 pytestmark = pytest.mark.slow
 

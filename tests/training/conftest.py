@@ -15,19 +15,6 @@ from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import Conversation, Turn
 from bot.testing.project import copy_project
 
-GIFT_CARD_MESSAGES = [
-    "how much is left on my gift card",
-    "whats the balance of my giftcard",
-    "check gift card balance please",
-    "can i see how much money is on my gift card",
-    "gift card balance?",
-    "is there still credit on my gift voucher card",
-    "how do i check the remaining balance on a gift card",
-    "my gift card balance",
-    "what's my giftcard worth now",
-    "how much credit does my gift card have left",
-]
-
 
 @pytest.fixture
 async def cx_session(tmp_path: Path) -> AsyncIterator[AsyncSession]:

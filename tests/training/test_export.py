@@ -19,7 +19,7 @@ from bot.training.export import DAMAGED, DUPLICATE, PLACEHOLDERS_ONLY, export, p
 from bot.training.inbox import create_intent, inbox_items, label
 from bot.training.models import NluAnnotation
 from bot.training.unlearn import remove_learned_intent, reopen_labels
-from tests.training.conftest import GIFT_CARD_MESSAGES
+from tests.training.gift_cards import GIFT_CARD_MESSAGES
 
 ANSWER = "You can check your gift card balance at example.com/giftcards."
 
