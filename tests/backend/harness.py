@@ -172,3 +172,30 @@ async def row_counts(database_url: str) -> dict[str, int]:
 
 def order_call(identity: dict[str, str] | None = None, conversation: str = "conv-1") -> dict:
     return {"identity": identity or ALEX, "conversation_id": conversation}
+
+
+def return_request(
+    order_id: str = "10003", item: str = "shoes", resolution: str = "refund", **overrides: Any
+) -> dict:
+    """A valid POST /returns body (Alex returns order 10003's shoes); ``overrides`` replace keys."""
+    return {
+        **order_call(),
+        "order_id": order_id,
+        "item": item,
+        "reason": "They are half a size too small.",
+        "resolution": resolution,
+        **overrides,
+    }
+
+
+def ticket_request(**overrides: Any) -> dict:
+    """A valid POST /tickets body; ``overrides`` replace keys."""
+    return {
+        "conversation_id": "conv-7",
+        "category": "complaint",
+        "summary": "Parcel arrived damaged; customer wants a call back.",
+        "transcript": "user: my parcel is crushed\nbot: I am sorry to hear that",
+        "customer_id": "C1001",
+        "email": "alex.kim@example.com",
+        **overrides,
+    }

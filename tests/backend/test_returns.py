@@ -8,18 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.backend.harness import SAM, Api, order_call, row_counts
-
-
-def return_request(order_id: str, item: str, resolution: str = "refund", **overrides) -> dict:
-    return {
-        **order_call(),
-        "order_id": order_id,
-        "item": item,
-        "reason": "They are half a size too small.",
-        "resolution": resolution,
-        **overrides,
-    }
+from tests.backend.harness import SAM, Api, return_request, row_counts
 
 
 def business_days_between(start: date, end: date) -> int:

@@ -6,19 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.backend.harness import Api, backend_settings, row_counts, running_backend
-
-
-def ticket_request(**overrides) -> dict:
-    return {
-        "conversation_id": "conv-7",
-        "category": "complaint",
-        "summary": "Parcel arrived damaged; customer wants a call back.",
-        "transcript": "user: my parcel is crushed\nbot: I am sorry to hear that",
-        "customer_id": "C1001",
-        "email": "alex.kim@example.com",
-        **overrides,
-    }
+from tests.backend.harness import Api, backend_settings, row_counts, running_backend, ticket_request
 
 
 @pytest.mark.postgres_too
