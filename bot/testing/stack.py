@@ -12,7 +12,8 @@ import asyncio
 import json
 import re
 import urllib.request
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,13 @@ async def signed_in(url: str, username: str, password: str = PASSWORD) -> aiohtt
 class Socket:
     """One websocket (a widget tab or an agent's inbox) and the frames it has received."""
 
-    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+    def __init__(
+        self,
+        socket: aiohttp.ClientWebSocketResponse,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         self.socket = socket
+        self.session = session  # the client session it was opened in
         self.received: list[dict[str, Any]] = []
 
     async def send(self, **frame: Any) -> None:
@@ -186,6 +192,17 @@ async def open_widget(
 async def open_inbox(session: aiohttp.ClientSession, review: Review) -> Socket:
     """An agent's inbox socket (``session`` signed in); waits for the first queue frame."""
     inbox_url = review.url.replace("http://", "ws://") + "/agent/ws"
-    inbox = Socket(await session.ws_connect(inbox_url, origin=review.url))
+    inbox = Socket(await session.ws_connect(inbox_url, origin=review.url), session)
     await inbox.expect(of_type("queue"))
     return inbox
+
+
+@asynccontextmanager
+async def agent_inbox(review: Review, username: str = AGENT) -> AsyncIterator[Socket]:
+    """``username`` signed in with the inbox open; the session (``inbox.session``) is closed
+    afterwards."""
+    session = await signed_in(review.url, username)
+    try:
+        yield await open_inbox(session, review)
+    finally:
+        await session.close()

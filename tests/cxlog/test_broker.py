@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -52,6 +52,12 @@ async def broker(cx_url: str, tmp_path: Path) -> AsyncIterator[CXLogEventBroker]
     await cx_broker.close()
 
 
+def publish(broker: CXLogEventBroker, events: Iterable[dict]) -> None:
+    """Publish ``events`` one by one, as Rasa's processor does."""
+    for event in events:
+        broker.publish(event)
+
+
 async def settled(broker: CXLogEventBroker) -> None:
     """Everything published so far is in the store (queue drained, spool replayed)."""
     writer = broker.writer
@@ -64,8 +70,7 @@ async def test_published_events_reach_the_store_redacted(
     broker: CXLogEventBroker, cx_url: str
 ) -> None:
     chat = chat_with_turns("s1", 3)
-    for event in chat.events:
-        broker.publish(event)
+    publish(broker, chat.events)
     await settled(broker)
     assert await table_counts(cx_url) == (1, 3, 3 * KEPT_PER_TURN)
     store = CXStore.from_url(cx_url, ABANDON_MINUTES)
@@ -79,8 +84,7 @@ async def test_publish_never_raises_on_garbage(broker: CXLogEventBroker, cx_url:
     for junk in (None, "text", 42, {"event": "user"}, {"sender_id": "s", "event": "bot"}):
         broker.publish(junk)  # type: ignore[arg-type]
     chat = chat_with_turns("s1", 1)
-    for event in chat.events:
-        broker.publish(event)
+    publish(broker, chat.events)
     await settled(broker)
     assert await table_counts(cx_url) == (1, 1, KEPT_PER_TURN)
 
@@ -92,23 +96,19 @@ async def test_locked_store_spools_then_replays_without_loss_or_duplicates(
     broker = await make_broker(f"{cx_url}?timeout=0.2", tmp_path / "spool")
     try:
         first, second = chat_with_turns("before", 2), chat_with_turns("during", 4)
-        for event in first.events:
-            broker.publish(event)
+        publish(broker, first.events)
         await settled(broker)
 
         lock = sqlite3.connect(database)
         lock.execute("BEGIN EXCLUSIVE")  # another process holding the database
-        for event in second.events[:10]:
-            broker.publish(event)
+        publish(broker, second.events[:10])
         await broker.writer.drain()
         await wait_for(lambda: broker.writer.spool.pending, "events to be spooled")
         spooled = broker.writer.spool.seal()
         assert spooled and "@example.com" not in "".join(p.read_text() for p in spooled)
-        for event in second.events[10:]:  # arrive while still locked: queued behind the spool
-            broker.publish(event)
+        publish(broker, second.events[10:])  # arrive while still locked: queued behind the spool
         await broker.writer.drain()
-        for event in first.events:  # a redelivery of what was already stored
-            broker.publish(event)
+        publish(broker, first.events)  # a redelivery of what was already stored
         lock.rollback()
         lock.close()
 
@@ -130,8 +130,7 @@ async def test_store_down_at_start_spools_until_it_appears(tmp_path: Path) -> No
         missing_dir.rmdir()
         missing_dir.write_text("not a directory")
         chat = chat_with_turns("s1", 2)
-        for event in chat.events:
-            broker.publish(event)
+        publish(broker, chat.events)
         await broker.writer.drain()
         await wait_for(lambda: broker.writer.spool.pending, "events to be spooled")
         missing_dir.unlink()
@@ -146,8 +145,7 @@ async def test_a_full_queue_spills_to_the_spool_without_loss(cx_url: str, tmp_pa
     broker = await make_broker(cx_url, tmp_path / "spool", queue_size=5)  # overrun in one go
     try:
         chat = chat_with_turns("s1", 20)
-        for event in chat.events:
-            broker.publish(event)
+        publish(broker, chat.events)
         assert broker.writer.stats.spooled > 0
         await settled(broker)
     finally:
@@ -164,8 +162,7 @@ async def test_close_spools_what_it_cannot_write_and_the_next_broker_replays_it(
     lock = sqlite3.connect(database)
     lock.execute("BEGIN EXCLUSIVE")
     chat = chat_with_turns("s1", 3)
-    for event in chat.events:
-        broker.publish(event)
+    publish(broker, chat.events)
     await broker.close()
     lock.rollback()
     lock.close()
@@ -203,8 +200,7 @@ async def test_a_conversation_left_silent_is_swept_to_abandoned(
     silent = Chat("silent", start=time.time() - 2 * 3600)
     silent.user("where is my order", "track_order")
     silent.reply("utter_ask_order_number", "Which order number?")
-    for event in silent.events:
-        broker.publish(event)
+    publish(broker, silent.events)
     await settled(broker)
     store = CXStore.from_url(cx_url, ABANDON_MINUTES)
     try:

@@ -189,6 +189,18 @@ def signed_in(sender: str, minute: float, customer_id: str) -> Script:
     return script
 
 
+def signed_in_order(script: Script, asked: tuple[str, str, str], question: str) -> Script:
+    """A signed-in customer asks (text, intent, form) and gives the order number; the form
+    checks it against their account, so no email is asked."""
+    text, intent, form = asked
+    return (
+        script.says(text, intent)
+        .fills(form, {}, "order_id", question)
+        .says("10001", "inform")
+        .fills(form, {"order_id": "10001", "verified_order": ORDER})
+    )
+
+
 def funnel_scripts() -> list[tuple[Script, Expected]]:
     """18 conversations through the seven flows on 3 May, stopping at different steps; the
     step each reaches is in FUNNELS_ON_3_MAY."""
@@ -217,11 +229,11 @@ def funnel_scripts() -> list[tuple[Script, Expected]]:
         Expected("abandoned", 1, end="silence"),
     )
     add(
-        signed_in("gt-f-track-human", EVE + 10, "C-50")
-        .says("where is my order", "track_order")
-        .fills(TRACK, {}, "order_id", "Which order?")
-        .says("10001", "inform")
-        .fills(TRACK, {"order_id": "10001", "verified_order": ORDER})
+        signed_in_order(
+            signed_in("gt-f-track-human", EVE + 10, "C-50"),
+            ("where is my order", "track_order", TRACK),
+            "Which order?",
+        )
         .answers(
             "action_track_order",
             "Our order system is down. Shall I connect you with a colleague?",
@@ -403,11 +415,11 @@ def funnel_scripts() -> list[tuple[Script, Expected]]:
     )
     # --- delivery problem: a claim for a signed-in customer; damaged, a return instead ------
     add(
-        signed_in("gt-f-delivery-claim", EVE + 80, "C-51")
-        .says("my parcel never arrived", "report_delivery_problem")
-        .fills(DELIVERY, {}, "order_id", "Which order is it?")
-        .says("10001", "inform")
-        .fills(DELIVERY, {"order_id": "10001", "verified_order": ORDER})
+        signed_in_order(
+            signed_in("gt-f-delivery-claim", EVE + 80, "C-51"),
+            ("my parcel never arrived", "report_delivery_problem", DELIVERY),
+            "Which order is it?",
+        )
         .answers(
             "action_report_delivery_problem",
             "I've opened claim T-8 with the carrier.",
@@ -747,6 +759,16 @@ FUNNELS_ON_BOTH = {
     **FUNNELS_ON_3_MAY,
     "cancel": ((4, 3, 2, 1), ({"open": 1}, {"unresolved": 1}, {"handed_off": 1})),
 }
+
+
+def assert_rates(
+    data: dict, resolution: float, containment: float, handoff: float, abandonment: float
+) -> None:
+    """The dashboard's four rates (``data`` is /api/dashboard) equal the hand count's."""
+    assert data["resolution_rate"] == pytest.approx(resolution)
+    assert data["containment_rate"] == pytest.approx(containment)
+    assert data["handoff_rate"] == pytest.approx(handoff)
+    assert data["abandonment_rate"] == pytest.approx(abandonment)
 
 
 def share(part: int, whole: int) -> Any:

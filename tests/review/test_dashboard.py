@@ -10,6 +10,7 @@ from markupsafe import escape
 from bot.review.definitions import METRICS, OUTCOMES
 from bot.testing.processes import PROJECT_ROOT
 from bot.testing.review_app import MARCH, Browser, Chat, sample_chats, write_chats
+from tests.review.ground_truth import assert_rates
 
 
 @pytest.fixture
@@ -36,10 +37,7 @@ async def test_metrics_for_a_date_range(viewer: Browser) -> None:
     assert data["outcomes"] == outcomes
     assert (data["decided"], data["open"]) == (7, 0)
     assert [day["count"] for day in data["per_day"]] == [1, 1, 1, 1, 3, 0, 0]
-    assert data["resolution_rate"] == pytest.approx(1 / 7)
-    assert data["containment_rate"] == pytest.approx(6 / 7)
-    assert data["handoff_rate"] == pytest.approx(1 / 7)
-    assert data["abandonment_rate"] == pytest.approx(5 / 7)
+    assert_rates(data, resolution=1 / 7, containment=6 / 7, handoff=1 / 7, abandonment=5 / 7)
     assert data["not_understood"] == {
         "messages": 1,
         "handled_messages": 7,

@@ -18,6 +18,7 @@ from tests.review.ground_truth import (
     FUNNELS_ON_BOTH,
     WIDGET_PAGE,
     Expected,
+    assert_rates,
     expected_funnels,
     replay,
     scripts,
@@ -104,10 +105,7 @@ async def test_every_dashboard_number_matches_the_hand_count(lead: Browser) -> N
         "open": 5,
     }
     assert (data["decided"], data["open"]) == (40, 5)
-    assert data["resolution_rate"] == pytest.approx(17 / 40)
-    assert data["containment_rate"] == pytest.approx(30 / 40)
-    assert data["handoff_rate"] == pytest.approx(10 / 40)
-    assert data["abandonment_rate"] == pytest.approx(8 / 40)
+    assert_rates(data, resolution=17 / 40, containment=30 / 40, handoff=10 / 40, abandonment=8 / 40)
     assert data["unresolved_rate"] == pytest.approx(5 / 40)
     # Customer messages: resolved 3+2+4+3+2+1+3+1+3+3+3+1 + 1+2+2+2+2 = 38; handed off
     # 4+4+4+5+1+6+4+1+2+1 = 32 (to agents: 2+2+2+2+0+2+0+0+0+0 = 10); abandoned
@@ -158,10 +156,7 @@ async def test_every_dashboard_number_on_the_funnel_day_matches_the_hand_count(
         "unresolved": 3,
         "open": 0,
     }
-    assert data["resolution_rate"] == pytest.approx(7 / 18)
-    assert data["containment_rate"] == pytest.approx(15 / 18)
-    assert data["handoff_rate"] == pytest.approx(3 / 18)
-    assert data["abandonment_rate"] == pytest.approx(5 / 18)
+    assert_rates(data, resolution=7 / 18, containment=15 / 18, handoff=3 / 18, abandonment=5 / 18)
     # 6+1+3+1 + 5+4+4 + 6+3+3 + 3+1 + 5+4 + 2+3 + 3+4 = 61, one of them to an agent.
     assert data["customer_messages"] == 61
     assert data["not_understood"] == {

@@ -26,6 +26,7 @@ from bot.cxlog.store import CXStore
 from bot.testing.full_stack import FullStack
 from bot.testing.processes import api_url
 from bot.testing.review_app import create_users, review_settings, running_review_app
+from tests.review.ground_truth import assert_rates
 
 pytestmark = pytest.mark.slow
 
@@ -152,10 +153,7 @@ async def test_real_conversations_match_the_hand_count(stack: FullStack) -> None
             "unresolved": 1,
             "open": 0,
         }
-        assert data["resolution_rate"] == pytest.approx(1 / 5)
-        assert data["containment_rate"] == pytest.approx(4 / 5)
-        assert data["handoff_rate"] == pytest.approx(1 / 5)
-        assert data["abandonment_rate"] == pytest.approx(2 / 5)
+        assert_rates(data, resolution=1 / 5, containment=4 / 5, handoff=1 / 5, abandonment=2 / 5)
         assert data["customer_messages"] == 9
         assert data["not_understood"] == {
             "messages": 1,
