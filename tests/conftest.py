@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.full_stack import FullStack
 from bot.testing.processes import (
     BACKEND_TOKEN,
     PROJECT_ROOT,
@@ -63,6 +64,21 @@ def trained_model() -> Path:
     models_dir = PROJECT_ROOT / "models"
     train(models_dir)
     return model_path(models_dir)
+
+
+@pytest.fixture(scope="module")
+def stack(
+    request: pytest.FixtureRequest,
+    trained_model: Path,
+    server_logs: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[FullStack]:
+    """Backend + action server + Rasa for the module that asks for it, started once (Rasa takes
+    long to boot), with the module's ``STACK_OPTIONS`` (FullStack's keyword arguments)."""
+    options = getattr(request.module, "STACK_OPTIONS", {})
+    directory = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with FullStack(trained_model, directory, server_logs, **options) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ each can be killed and started again, so conversation and fault tests drive real
 from __future__ import annotations
 
 import json
+import sqlite3
 import urllib.request
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bot.testing.processes import (
     BACKEND_TOKEN,
     ServerProcess,
     action_server,
+    api_url,
     free_port,
     rasa_server,
     say,
@@ -66,9 +68,35 @@ class FullStack:
             self.rasa_port, self.model, self.endpoints, self.logs, env, name, self.credentials
         )
 
-    def say(self, sender: str, text: str) -> str:
-        """The bot's reply texts to one customer message, one per line."""
-        return "\n".join(reply.get("text", "") for reply in say(self.rasa, sender, text))
+    def __enter__(self) -> FullStack:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def say(self, sender: str, text: str, metadata: dict | None = None) -> str:
+        """The bot's reply texts to one customer message (with the channel's ``metadata``), one
+        per line."""
+        replies = say(self.rasa, sender, text, metadata)
+        return "\n".join(reply.get("text", "") for reply in replies)
+
+    def rasa_api(self, sender: str, suffix: str, body: object | None = None) -> dict:
+        """A call of Rasa's conversation API (``/conversations/<sender>/<suffix>``): a GET, or a
+        POST of ``body``."""
+        url = api_url(self.rasa, f"/conversations/{sender}/{suffix}")
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def tickets(self, sender: str) -> list[tuple[str, str | None, str | None]]:
+        """(category, customer_id, email) of every ticket the backend stored for ``sender``."""
+        with sqlite3.connect(self.directory / "backend.db") as db:
+            return db.execute(
+                "SELECT category, customer_id, email FROM support_tickets"
+                " WHERE conversation_id = ? ORDER BY id",
+                (sender,),
+            ).fetchall()
 
     def stop(self) -> None:
         for server in (self.rasa, self.actions, self.backend):

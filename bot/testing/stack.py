@@ -101,6 +101,27 @@ def start_review(
     return Review(server.start(), f"http://127.0.0.1:{port}", rasa_url)
 
 
+def widget_tag(review: Review, customer_token: str | None = None) -> str:
+    """The one script tag a shop puts on its pages to embed the widget (``customer_token``: a
+    customer signed in to the shop)."""
+    token = f' data-customer-token="{customer_token}"' if customer_token else ""
+    return (
+        f'<script src="{review.url}/widget/widget.js" data-server="{review.url}" '
+        f'data-title="Trailhead help"{token}></script>'
+    )
+
+
+def shop_site(name: str, directory: Path, port: int, log_dir: Path, html: str) -> ServerProcess:
+    """Another site (a plain static server on ``port``) whose index page is ``html``; started."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "index.html").write_text(html)
+    command = [
+        str(VENV_BIN / "python"), "-m", "http.server", str(port), "--bind", "127.0.0.1",
+        "--directory", str(directory),
+    ]  # fmt: skip
+    return ServerProcess(name, command, f"http://127.0.0.1:{port}/", log_dir).start()
+
+
 def hand_over(rasa_url: str, sender_id: str, reason: str) -> None:
     """What the bot's ``action_handoff_to_human`` leaves behind: the reason, a pause, a listen."""
     events = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.store import CXStore
-from bot.testing.project import sqlite_url
+from bot.testing.project import copy_database, sqlite_url
 from tests.cxlog.helpers import ABANDON_MINUTES
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -29,9 +28,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def cx_url(migrated_template: Path, tmp_path: Path) -> str:
     """A private, migrated SQLite CX store."""
-    path = tmp_path / "cxlog.db"
-    shutil.copy(migrated_template, path)
-    return sqlite_url(path)
+    return copy_database(migrated_template, tmp_path / "cxlog.db")
 
 
 @pytest.fixture

@@ -761,6 +761,12 @@ FUNNELS_ON_BOTH = {
 }
 
 
+def assert_outcomes(data: dict, conversations: int, **outcomes: int) -> None:
+    """/api/dashboard (``data``) counts ``conversations``, split by outcome as hand-counted."""
+    assert data["conversations"] == conversations
+    assert data["outcomes"] == outcomes
+
+
 def assert_rates(
     data: dict, resolution: float, containment: float, handoff: float, abandonment: float
 ) -> None:

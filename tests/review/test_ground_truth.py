@@ -18,6 +18,7 @@ from tests.review.ground_truth import (
     FUNNELS_ON_BOTH,
     WIDGET_PAGE,
     Expected,
+    assert_outcomes,
     assert_rates,
     expected_funnels,
     replay,
@@ -96,14 +97,7 @@ async def test_every_dashboard_number_matches_the_hand_count(lead: Browser) -> N
     data = (await lead.get("/api/dashboard?from=2026-05-04&to=2026-05-04")).json()
     # Hand count of the 45 scripts on 4 May: 17 resolved (12 by a task, 5 by an answer or a
     # rating), 10 handed off, 8 abandoned, 5 unresolved, 5 open.
-    assert data["conversations"] == 45
-    assert data["outcomes"] == {
-        "resolved": 17,
-        "handed_off": 10,
-        "abandoned": 8,
-        "unresolved": 5,
-        "open": 5,
-    }
+    assert_outcomes(data, 45, resolved=17, handed_off=10, abandoned=8, unresolved=5, open=5)
     assert (data["decided"], data["open"]) == (40, 5)
     assert_rates(data, resolution=17 / 40, containment=30 / 40, handoff=10 / 40, abandonment=8 / 40)
     assert data["unresolved_rate"] == pytest.approx(5 / 40)
@@ -148,14 +142,7 @@ async def test_every_dashboard_number_on_the_funnel_day_matches_the_hand_count(
     # The 18 funnel scripts: 7 resolved (each flow's done one), 3 handed off (track-human,
     # cancel-human, complaint-human), 5 abandoned, 3 unresolved (cancel-shipped, refund-restart,
     # address-locked).
-    assert data["conversations"] == 18
-    assert data["outcomes"] == {
-        "resolved": 7,
-        "handed_off": 3,
-        "abandoned": 5,
-        "unresolved": 3,
-        "open": 0,
-    }
+    assert_outcomes(data, 18, resolved=7, handed_off=3, abandoned=5, unresolved=3, open=0)
     assert_rates(data, resolution=7 / 18, containment=15 / 18, handoff=3 / 18, abandonment=5 / 18)
     # 6+1+3+1 + 5+4+4 + 6+3+3 + 3+1 + 5+4 + 2+3 + 3+4 = 61, one of them to an agent.
     assert data["customer_messages"] == 61

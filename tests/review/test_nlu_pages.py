@@ -352,6 +352,14 @@ async def test_label_one_message_with_an_entity_then_bulk_label_two(nlu: Nlu) ->
     assert (await inbox(annotator, "done"))[text]["intent"] == "complaint"
 
 
+async def refused(nlu: Nlu, path: str, body: dict, status: int, problem: str) -> None:
+    """An annotator's POST of ``body`` to ``path`` is answered ``status``, naming ``problem``."""
+    annotator = await nlu.signed_in("annotator")
+    reply = await send(annotator, path, body)
+    assert reply.status == status, reply.text
+    assert problem in reply.json()["error"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "problem"),
     [
@@ -395,10 +403,7 @@ async def test_label_one_message_with_an_entity_then_bulk_label_two(nlu: Nlu) ->
 async def test_bad_labels_are_refused_and_store_nothing(
     nlu: Nlu, body: dict, status: int, problem: str
 ) -> None:
-    annotator = await nlu.signed_in("annotator")
-    reply = await send(annotator, "/api/nlu/labels", body)
-    assert reply.status == status, reply.text
-    assert problem in reply.json()["error"]
+    await refused(nlu, "/api/nlu/labels", body, status, problem)
     assert await count(nlu.settings.cx_database_url, NluAnnotation) == 0
 
 
@@ -465,10 +470,7 @@ async def test_new_intent_labels_its_message_and_joins_the_choices(nlu: Nlu) -> 
 async def test_bad_new_intents_are_refused_and_store_nothing(
     nlu: Nlu, body: dict, status: int, problem: str
 ) -> None:
-    annotator = await nlu.signed_in("annotator")
-    reply = await send(annotator, "/api/nlu/intents", body)
-    assert reply.status == status, reply.text
-    assert problem in reply.json()["error"]
+    await refused(nlu, "/api/nlu/intents", body, status, problem)
     assert await count(nlu.settings.cx_database_url, NluNewIntent) == 0
     assert await count(nlu.settings.cx_database_url, NluAnnotation) == 0
 

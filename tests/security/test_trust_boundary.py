@@ -45,14 +45,6 @@ VICTIM_NAME, VICTIM_TRACKING = "Alex", "1Z999AA10123456784"
 
 
 @pytest.fixture(scope="module")
-def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullStack]:
-    directory = tmp_path_factory.mktemp("trust-boundary")
-    full = FullStack(trained_model, directory, directory / "logs")
-    yield full
-    full.stop()
-
-
-@pytest.fixture(scope="module")
 def review(stack: FullStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
     """The review app with the shipped widget origins (WIDGET_ALLOWED_ORIGINS unset)."""
     rasa_url = stack.rasa.health_url.removesuffix("/status")
