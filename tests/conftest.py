@@ -19,6 +19,7 @@ from bot.testing.processes import (
     write_credentials,
     write_endpoints,
 )
+from bot.testing.project import sqlite_url
 from bot.testing.stack import TOKEN_SECRET
 from bot.training.model import model_path, train
 
@@ -113,7 +114,7 @@ def actions_url(server_logs: Path, backend_api: tuple[ServerProcess, str]) -> It
 @pytest.fixture(scope="session")
 def cx_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The CX log store that the shared Rasa server's event broker writes to."""
-    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('cxlog') / 'cxlog.db'}"
+    return sqlite_url(tmp_path_factory.mktemp("cxlog") / "cxlog.db")
 
 
 @pytest.fixture(scope="session")

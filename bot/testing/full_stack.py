@@ -23,6 +23,7 @@ from bot.testing.processes import (
     write_credentials,
     write_endpoints,
 )
+from bot.testing.project import sqlite_url
 
 # Loading the model (torch, MiniLM) takes far longer than 180 s while other tests share the CPU.
 RASA_BOOT_TIMEOUT_S = 480.0
@@ -59,7 +60,7 @@ class FullStack:
     def new_rasa(self) -> ServerProcess:
         env = {
             # A short SQLite busy timeout so a locked store is noticed within the test.
-            "CX_DATABASE_URL": f"sqlite+aiosqlite:///{self.cx_path}?timeout=0.2",
+            "CX_DATABASE_URL": f"{sqlite_url(self.cx_path)}?timeout=0.2",
             "BOT_VAR_DIR": str(self.directory),
             **self.rasa_env,
         }

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.cxlog.broker import CXLogEventBroker
 from bot.cxlog.models import Conversation, Turn
 from bot.cxlog.store import CXStore
+from bot.testing.project import sqlite_url
 from tests.cxlog.helpers import (
     ABANDON_MINUTES,
     KEPT_PER_TURN,
@@ -121,7 +122,7 @@ async def test_locked_store_spools_then_replays_without_loss_or_duplicates(
 
 async def test_store_down_at_start_spools_until_it_appears(tmp_path: Path) -> None:
     missing_dir = tmp_path / "not-yet"
-    url = f"sqlite+aiosqlite:///{missing_dir}/cxlog.db"
+    url = sqlite_url(missing_dir / "cxlog.db")
     broker = await make_broker(url, tmp_path / "spool")
     try:
         # The engine created the directory and an empty 0600 database in it; a file in the

@@ -23,6 +23,7 @@ from bot.cxlog.models import Turn
 from bot.cxlog.store import CXStore
 from bot.testing.full_stack import FullStack
 from bot.testing.processes import api_url
+from bot.testing.project import sqlite_url
 from bot.testing.review_app import create_users, review_settings, running_review_app
 from tests.review.ground_truth import assert_outcomes, assert_rates
 
@@ -98,7 +99,7 @@ async def test_real_conversations_match_the_hand_count(stack: FullStack) -> None
     senders = {name: f"{name}-{RUN}" for name in SCRIPTS}
     for name, lines in SCRIPTS.items():
         await asyncio.to_thread(play, stack, senders[name], lines)
-    database_url = f"sqlite+aiosqlite:///{stack.cx_path}"
+    database_url = sqlite_url(stack.cx_path)
     await wait_until_logged(database_url, messages=9)
     store = CXStore.from_url(database_url, abandon_minutes=30)
     try:

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import Conversation, Turn
-from bot.testing.project import copy_project
+from bot.testing.project import copy_project, sqlite_url
 
 
 @pytest.fixture
 async def cx_session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cx.db'}"
+    url = sqlite_url(tmp_path / "cx.db")
     await asyncio.to_thread(upgrade, url)  # alembic runs its own event loop
     engine = create_engine(url)
     async with session_factory(engine)() as session:

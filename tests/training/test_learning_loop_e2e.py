@@ -35,7 +35,7 @@ from bot.testing.processes import (
     say,
     write_endpoints,
 )
-from bot.testing.project import copy_project
+from bot.testing.project import copy_project, sqlite_url
 from bot.training.candidate import train_candidate
 from bot.training.commands import evaluate_candidate, gate_passed
 from bot.training.discovery import discover
@@ -116,7 +116,7 @@ def loop(
     served by its own Rasa + CX log."""
     work = tmp_path_factory.mktemp("learning-loop")
     project = copy_project(work / "project")
-    cx_url = f"sqlite+aiosqlite:///{work / 'cx.db'}"
+    cx_url = sqlite_url(work / "cx.db")
     upgrade(cx_url)
     settings = replace(
         load_settings(),

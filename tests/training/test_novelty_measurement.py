@@ -30,6 +30,7 @@ from bot.cxlog.migrate import upgrade
 from bot.cxlog.store import CXStore
 from bot.settings import Settings
 from bot.testing.processes import PROJECT_ROOT
+from bot.testing.project import sqlite_url
 from bot.training.inbox import inbox_items, text_key
 from bot.training.nlu_eval import predicted_label
 from bot.training.surfacing import load_surfacing
@@ -73,7 +74,7 @@ async def test_never_taught_questions_reach_the_inbox_and_known_ones_do_not(
     assert len(NEVER_TAUGHT) >= 20 and len(known) >= 60
     parses = await _parse(texts)
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cx.db'}"
+    url = sqlite_url(tmp_path / "cx.db")
     await asyncio.to_thread(upgrade, url)
     sanitizer = build_sanitizer(Settings())
     start = datetime.now(UTC) - timedelta(hours=1)

@@ -17,6 +17,7 @@ from bot.cxlog.migrate import upgrade
 from bot.cxlog.store import CXStore
 from bot.settings import Settings
 from bot.testing.processes import PROJECT_ROOT
+from bot.testing.project import sqlite_url
 from bot.testing.review_app import Chat, write_chats
 from bot.training.discovery import discover
 from bot.training.inbox import InboxItem, inbox_items
@@ -48,7 +49,7 @@ def surfacing() -> Surfacing:
 
 @pytest.fixture
 async def database(tmp_path: Path) -> AsyncIterator[str]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cx.db'}"
+    url = sqlite_url(tmp_path / "cx.db")
     await asyncio.to_thread(upgrade, url)
     yield url
 
