@@ -25,11 +25,10 @@ from bot.testing.processes import (  # noqa: E402 (needs the project root on sys
     VENV_BIN,
     ServerProcess,
     action_server,
+    configured_rasa,
     free_port,
     rasa_server,
     start_backend,
-    write_credentials,
-    write_endpoints,
 )
 from bot.testing.project import sqlite_url  # noqa: E402
 
@@ -108,12 +107,12 @@ def start_our_rasa(
     directory = work / name
     directory.mkdir(parents=True, exist_ok=True)
     without = () if cx_logging else ("event_broker",)
-    endpoints = write_endpoints(directory, services.action_url, without=without)
-    credentials = write_credentials(directory, **UNTHROTTLED)
+    rasa = configured_rasa(
+        directory, services.action_url, model, logs, services.rasa_env, f"rasa-{name}",
+        without=without, rest_limits=UNTHROTTLED,
+    )  # fmt: skip
     started = time.perf_counter()
-    rasa = rasa_server(
-        free_port(), model, endpoints, logs, services.rasa_env, f"rasa-{name}", credentials
-    ).start(BOOT_TIMEOUT_S)
+    rasa.start(BOOT_TIMEOUT_S)
     return Stack(name, rasa, load_seconds=round(time.perf_counter() - started, 1))
 
 

@@ -13,11 +13,9 @@ from bot.testing.processes import (
     PROJECT_ROOT,
     ServerProcess,
     action_server,
+    configured_rasa,
     free_port,
-    rasa_server,
     start_backend,
-    write_credentials,
-    write_endpoints,
 )
 from bot.testing.project import sqlite_url
 from bot.testing.stack import TOKEN_SECRET
@@ -131,11 +129,9 @@ def rasa_stack(
     unit-tested); per-sender limits stay as shipped. Its CX log (and spool) are private files.
     """
     directory = tmp_path_factory.mktemp("rasa")
-    endpoints = write_endpoints(directory, actions_url)
-    credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
     cx_env = {"CX_DATABASE_URL": cx_database_url, "BOT_VAR_DIR": str(directory)}
-    server = rasa_server(
-        free_port(), trained_model, endpoints, server_logs, env=cx_env, credentials=credentials
-    ).start(timeout_s=600)  # the MiniLM model takes minutes to load on a busy two-core machine
+    server = configured_rasa(directory, actions_url, trained_model, server_logs, cx_env).start(
+        timeout_s=600
+    )  # the MiniLM model takes minutes to load on a busy two-core machine
     yield server
     server.stop()

@@ -16,12 +16,10 @@ from bot.testing.processes import (
     ServerProcess,
     action_server,
     api_url,
+    configured_rasa,
     free_port,
-    rasa_server,
     say,
     start_backend,
-    write_credentials,
-    write_endpoints,
 )
 from bot.testing.project import sqlite_url
 
@@ -46,8 +44,6 @@ class FullStack:
         self.backend, self.api_url = start_backend(directory, logs)
         self.action_port = free_port()
         self.actions = self.new_actions().start(start_timeout_s)
-        self.endpoints = write_endpoints(directory, f"http://127.0.0.1:{self.action_port}/webhook")
-        self.credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
         self.cx_path = directory / "cx.db"
         self.rasa_port = free_port()
         self.rasa = self.new_rasa().start(start_timeout_s)
@@ -65,8 +61,9 @@ class FullStack:
             **self.rasa_env,
         }
         name = f"rasa-{self.directory.name}"
-        return rasa_server(
-            self.rasa_port, self.model, self.endpoints, self.logs, env, name, self.credentials
+        action_url = f"http://127.0.0.1:{self.action_port}/webhook"
+        return configured_rasa(
+            self.directory, action_url, self.model, self.logs, env, name, self.rasa_port
         )
 
     def __enter__(self) -> FullStack:

@@ -244,6 +244,31 @@ def rasa_server(
     return ServerProcess(name, command, f"http://127.0.0.1:{port}/status", log_dir, env)
 
 
+# Every client of a test server connects from 127.0.0.1: the REST channel's per-address limits
+# are raised (the limiter itself is unit-tested); the per-sender ones stay as shipped.
+LOOPBACK_LIMITS = {"ip_per_minute": 100_000, "ip_burst": 10_000}
+
+
+def configured_rasa(
+    directory: Path,
+    action_url: str,
+    model: Path,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    name: str = "rasa",
+    port: int | None = None,
+    without: Sequence[str] = (),
+    rest_limits: dict[str, int] | None = None,
+) -> ServerProcess:
+    """Rasa (on ``port``, a free one if None) with its own endpoints.yml (a private tracker
+    database, ``action_url``, no ``without`` sections) and credentials.yml (``rest_limits``,
+    LOOPBACK_LIMITS unless given) written into ``directory``; not started."""
+    endpoints = write_endpoints(directory, action_url, without=without)
+    limits = LOOPBACK_LIMITS if rest_limits is None else rest_limits
+    credentials = write_credentials(directory, **limits)
+    return rasa_server(port or free_port(), model, endpoints, log_dir, env, name, credentials)
+
+
 def api_url(rasa: ServerProcess, path: str, **params: str) -> str:
     """A URL of Rasa's HTTP API with the test token (``path`` starts with a slash)."""
     query = urllib.parse.urlencode({**params, "token": RASA_AUTH_TOKEN})
