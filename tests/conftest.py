@@ -21,6 +21,9 @@ from bot.testing.project import sqlite_url
 from bot.testing.stack import TOKEN_SECRET
 from bot.training.model import model_path, train
 
+# Helper modules whose asserts are the tests' own: pytest explains their failures too.
+pytest.register_assert_rewrite("tests.review.ground_truth")
+
 # Modules on the machine's own Postgres, Redis, RabbitMQ and scale-out ports (fixed databases,
 # keys and queues), and tests marked machine_services: under xdist they run on one worker, one
 # after another.

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,22 @@ async def make_broker(url: str, spool_dir: Path, **options: object) -> CXLogEven
     return broker
 
 
+@asynccontextmanager
+async def opened_broker(
+    url: str, spool_dir: Path, **options: object
+) -> AsyncIterator[CXLogEventBroker]:
+    """A broker that is closed afterwards, also when the test fails."""
+    broker = await make_broker(url, spool_dir, **options)
+    try:
+        yield broker
+    finally:
+        await broker.close()
+
+
 @pytest.fixture
 async def broker(cx_url: str, tmp_path: Path) -> AsyncIterator[CXLogEventBroker]:
-    cx_broker = await make_broker(cx_url, tmp_path / "spool")
-    yield cx_broker
-    await cx_broker.close()
+    async with opened_broker(cx_url, tmp_path / "spool") as cx_broker:
+        yield cx_broker
 
 
 def publish(broker: CXLogEventBroker, events: Iterable[dict]) -> None:
@@ -94,8 +106,7 @@ async def test_locked_store_spools_then_replays_without_loss_or_duplicates(
     cx_url: str, tmp_path: Path
 ) -> None:
     database = cx_url.removeprefix("sqlite+aiosqlite:///")
-    broker = await make_broker(f"{cx_url}?timeout=0.2", tmp_path / "spool")
-    try:
+    async with opened_broker(f"{cx_url}?timeout=0.2", tmp_path / "spool") as broker:
         first, second = chat_with_turns("before", 2), chat_with_turns("during", 4)
         publish(broker, first.events)
         await settled(broker)
@@ -115,16 +126,13 @@ async def test_locked_store_spools_then_replays_without_loss_or_duplicates(
 
         await settled(broker)
         assert broker.writer.stats.spooled > 0 and broker.writer.stats.replayed > 0
-    finally:
-        await broker.close()
     assert await table_counts(cx_url) == (2, 6, 6 * KEPT_PER_TURN)
 
 
 async def test_store_down_at_start_spools_until_it_appears(tmp_path: Path) -> None:
     missing_dir = tmp_path / "not-yet"
     url = sqlite_url(missing_dir / "cxlog.db")
-    broker = await make_broker(url, tmp_path / "spool")
-    try:
+    async with opened_broker(url, tmp_path / "spool") as broker:
         # The engine created the directory and an empty 0600 database in it; a file in the
         # directory's place makes SQLite fail to open.
         (missing_dir / "cxlog.db").unlink()
@@ -137,20 +145,16 @@ async def test_store_down_at_start_spools_until_it_appears(tmp_path: Path) -> No
         missing_dir.unlink()
         missing_dir.mkdir()
         await settled(broker)
-    finally:
-        await broker.close()
     assert await table_counts(url) == (1, 2, 2 * KEPT_PER_TURN)
 
 
 async def test_a_full_queue_spills_to_the_spool_without_loss(cx_url: str, tmp_path: Path) -> None:
-    broker = await make_broker(cx_url, tmp_path / "spool", queue_size=5)  # overrun in one go
-    try:
+    # A queue of five: overrun in one go.
+    async with opened_broker(cx_url, tmp_path / "spool", queue_size=5) as broker:
         chat = chat_with_turns("s1", 20)
         publish(broker, chat.events)
         assert broker.writer.stats.spooled > 0
         await settled(broker)
-    finally:
-        await broker.close()
     assert await table_counts(cx_url) == (1, 20, 20 * KEPT_PER_TURN)
 
 
@@ -169,12 +173,9 @@ async def test_close_spools_what_it_cannot_write_and_the_next_broker_replays_it(
     lock.close()
     assert any(spool_dir.glob("cxlog-*.jsonl"))
 
-    restarted = await make_broker(cx_url, spool_dir)
-    try:
+    async with opened_broker(cx_url, spool_dir) as restarted:
         restarted.publish(chat.events[0])  # any activity; the replay also runs on its own
         await settled(restarted)
-    finally:
-        await restarted.close()
     assert await table_counts(cx_url) == (1, 3, 3 * KEPT_PER_TURN)
 
 

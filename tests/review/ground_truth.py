@@ -777,6 +777,24 @@ def assert_rates(
     assert data["abandonment_rate"] == pytest.approx(abandonment)
 
 
+def assert_not_understood(
+    data: dict,
+    messages: int,
+    handled_messages: int,
+    message_rate: Any,
+    conversations: int,
+    conversation_rate: Any,
+) -> None:
+    """The dashboard's "not understood" numbers equal the hand count's."""
+    assert data["not_understood"] == {
+        "messages": messages,
+        "handled_messages": handled_messages,
+        "message_rate": message_rate,
+        "conversations": conversations,
+        "conversation_rate": conversation_rate,
+    }
+
+
 def share(part: int, whole: int) -> Any:
     return pytest.approx(part / whole) if whole else None
 
