@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,67 +28,44 @@ import aiohttp
 import yaml
 from sqlalchemy import func, select
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bot.cxlog.models import Conversation, Turn  # noqa: E402 (needs the project root on sys.path)
-from bot.cxlog.store import CXStore  # noqa: E402
-from tests.support.processes import (  # noqa: E402
-    VENV_BIN,
-    ServerProcess,
-    action_server,
-    free_port,
-    rasa_server,
-    write_credentials,
-    write_endpoints,
+from stack import (  # noqa: E402 (bench/; it puts the project root on sys.path)
+    MODEL,
+    ROOT,
+    Services,
+    percentile,
+    start_our_rasa,
+    start_services,
 )
 
+from bot.cxlog.models import Conversation, Turn  # noqa: E402
+from bot.cxlog.store import CXStore  # noqa: E402
+from bot.testing.processes import ServerProcess, bot_cli  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "cx_logging_overhead.json"
-MODEL = ROOT / "models" / "assistant.tar.gz"
 SCRIPT = ["hi", "where is my order #10001", "my email is jo.bench@example.com", "thanks", "bye"]
 SENDER_PREFIX = "cxbench-"
 PAUSE_S = 1.5
 
 
-def start_services(work: Path, logs: Path) -> tuple[dict[str, ServerProcess], dict[str, str]]:
+def start_all(work: Path, logs: Path) -> tuple[Services, dict[str, ServerProcess]]:
     """Backend, action server and the two Rasa servers (logging on / off)."""
-    backend_port = free_port()
-    token = "bench-" + uuid.uuid4().hex
-    env = {
-        "BACKEND_TOKEN": token,
-        "BACKEND_PORT": str(backend_port),
-        "BACKEND_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'backend.db'}",
-        "BACKEND_URL": f"http://127.0.0.1:{backend_port}/api/v1",
-        "CX_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'cxlog.db'}",
-        "BOT_VAR_DIR": str(work / "var"),
-    }
-    python = str(VENV_BIN / "python")
-    full_env = {**os.environ, **env}
-    for step in (["backend", "migrate"], ["backend", "seed"], ["cxlog", "migrate"]):
-        subprocess.run([python, "-m", "bot", *step], cwd=ROOT, env=full_env, check=True)
-    backend = ServerProcess(
-        "backend", [python, "-m", "bot", "backend", "serve"],
-        f"http://127.0.0.1:{backend_port}/api/v1/health", logs, env,
-    ).start()  # fmt: skip
-    action_port = free_port()
-    actions = action_server(action_port, logs, env).start()
-    servers = {"backend": backend, "actions": actions}
-    for mode in ("on", "off"):
-        directory = work / f"logging-{mode}"
-        directory.mkdir()
-        endpoints = write_endpoints(directory, f"http://127.0.0.1:{action_port}/webhook")
-        config = yaml.safe_load(endpoints.read_text())
-        if mode == "on":
-            assert config["event_broker"]["type"] == "bot.cxlog.broker.CXLogEventBroker"
-        else:
-            config.pop("event_broker")
-        endpoints.write_text(yaml.safe_dump(config))
-        credentials = write_credentials(directory, ip_per_minute=1_000_000, ip_burst=100_000)
-        servers[mode] = rasa_server(
-            free_port(), MODEL, endpoints, logs, env, name=f"rasa-logging-{mode}",
-            credentials=credentials,
-        ).start(300)  # fmt: skip
-    return servers, env
+    services = start_services(work, logs)
+    servers = {}
+    try:
+        bot_cli({**os.environ, **services.rasa_env}, "cxlog", "migrate")
+        for mode in ("on", "off"):
+            stack = start_our_rasa(f"logging-{mode}", services, work, logs, mode == "on", MODEL)
+            servers[mode] = stack.rasa
+        config = yaml.safe_load((work / "logging-on" / "endpoints.yml").read_text())
+        assert config["event_broker"]["type"] == "bot.cxlog.broker.CXLogEventBroker"
+    except Exception:
+        for server in servers.values():
+            server.stop()
+        services.stop()
+        raise
+    return services, servers
 
 
 async def customer(session: aiohttp.ClientSession, url: str, turns: int) -> list[float]:
@@ -114,11 +90,6 @@ async def measure(url: str, clients: int, turns_each: int) -> list[float]:
             *(customer(session, url, turns_each) for _ in range(clients))
         )
     return [ms for batch in results for ms in batch]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
 
 
 def summary(latencies: list[float]) -> dict[str, float]:
@@ -163,7 +134,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="cx-bench-") as scratch:
         work = Path(scratch)
-        servers, env = start_services(work, work / "logs")
+        services, servers = start_all(work, work / "logs")
         try:
             urls = {
                 mode: servers[mode].health_url.replace("/status", "/webhooks/rest/webhook")
@@ -187,10 +158,12 @@ def main() -> int:
                         # billed to the next block, which may be the other server's.
                         time.sleep(PAUSE_S)
                 print(f"round {round_number + 1}/{args.rounds} done", flush=True)
-            logged = asyncio.run(logged_user_turns(env["CX_DATABASE_URL"], sent_to_logging))
+            cx_url = services.rasa_env["CX_DATABASE_URL"]
+            logged = asyncio.run(logged_user_turns(cx_url, sent_to_logging))
         finally:
             for server in servers.values():
                 server.stop()
+            services.stop()
 
     result: dict = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -17,31 +17,19 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tests.support.processes import (  # noqa: E402 (needs the project root on sys.path)
-    VENV_BIN,
-    ServerProcess,
-    action_server,
-    free_port,
-    rasa_server,
-    write_endpoints,
-)
+from stack import ROOT, Stack, percentile, rss_mb, start_ours, start_stock  # noqa: E402 (bench/)
 
 RESULTS = ROOT / "bench" / "results" / "latency.json"
-BENCH_TOKEN = "bench-token-" + uuid.uuid4().hex
 OUR_SCRIPTS = [
     ["hi", "where is my order 10001", "alex.kim@example.com", "thanks", "bye"],
     ["hello", "what delivery options do you have", "how long does a refund take", "bye"],
@@ -52,89 +40,6 @@ STOCK_SCRIPTS = [
     ["hi", "I am sad", "yes", "bye"],
     ["hello", "great", "are you a bot?", "goodbye"],
 ]
-
-
-@dataclass
-class Stack:
-    name: str
-    rasa: ServerProcess
-    others: list[ServerProcess] = field(default_factory=list)
-    load_seconds: float = 0.0
-
-    @property
-    def webhook(self) -> str:
-        return self.rasa.health_url.replace("/status", "/webhooks/rest/webhook")
-
-    def stop(self) -> None:
-        for server in [self.rasa, *self.others]:
-            server.stop()
-
-
-def rss_mb(server: ServerProcess) -> float | None:
-    """Resident memory of the server process (Linux /proc), in MB."""
-    if server.process is None:
-        return None
-    try:
-        for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
-def start_rasa(name: str, model: Path, endpoints: Path, logs: Path, env: dict) -> Stack:
-    started = time.perf_counter()
-    rasa = rasa_server(free_port(), model, endpoints, logs, env, name=f"rasa-{name}").start(300)
-    return Stack(name, rasa, load_seconds=round(time.perf_counter() - started, 1))
-
-
-def start_ours(work: Path, logs: Path, cx_logging: bool) -> Stack:
-    backend_port = free_port()
-    env = {
-        "BACKEND_TOKEN": BENCH_TOKEN,
-        "BACKEND_PORT": str(backend_port),
-        "BACKEND_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'backend.db'}",
-        "BACKEND_URL": f"http://127.0.0.1:{backend_port}/api/v1",
-        "CX_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'cxlog.db'}",
-        "BOT_VAR_DIR": str(work / "var"),
-    }
-    python = str(VENV_BIN / "python")
-    full_env = {**os.environ, **env}
-    for step in ("migrate", "seed"):
-        subprocess.run([python, "-m", "bot", "backend", step], cwd=ROOT, env=full_env, check=True)
-    backend = ServerProcess(
-        "backend", [python, "-m", "bot", "backend", "serve"],
-        f"http://127.0.0.1:{backend_port}/api/v1/health", logs, env,
-    ).start()  # fmt: skip
-    action_port = free_port()
-    actions = action_server(action_port, logs, env).start()
-    endpoints_dir = work / ("logging-on" if cx_logging else "logging-off")
-    endpoints_dir.mkdir()
-    endpoints = write_endpoints(endpoints_dir, f"http://127.0.0.1:{action_port}/webhook")
-    if not cx_logging:
-        config = yaml.safe_load(endpoints.read_text())
-        config.pop("event_broker", None)
-        endpoints.write_text(yaml.safe_dump(config))
-    name = "ours" if cx_logging else "ours-no-cx-logging"
-    stack = start_rasa(name, ROOT / "models" / "assistant.tar.gz", endpoints, logs, env)
-    stack.others = [actions, backend]
-    return stack
-
-
-def start_stock(work: Path, logs: Path) -> tuple[Stack, float]:
-    """`rasa init` in a temp dir (it trains the moodbot), then serve it with default endpoints."""
-    project = work / "stock"
-    project.mkdir(parents=True)  # rasa init refuses a directory that does not exist
-    started = time.perf_counter()
-    subprocess.run(
-        [str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)],
-        cwd=work, check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    train_seconds = round(time.perf_counter() - started, 1)
-    model = next((project / "models").glob("*.tar.gz"))
-    endpoints = project / "endpoints.yml"
-    return start_rasa("stock", model, endpoints, logs, {}), train_seconds
 
 
 async def customer(
@@ -162,12 +67,6 @@ async def customer(
     return latencies, failures
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
-    return round(ordered[index], 1)
-
-
 async def measure(stack: Stack, scripts: list[list[str]], clients: int, turns: int) -> dict:
     timeout = aiohttp.ClientTimeout(total=120)
     connector = aiohttp.TCPConnector(limit=clients)
@@ -180,9 +79,9 @@ async def measure(stack: Stack, scripts: list[list[str]], clients: int, turns: i
         wall = time.perf_counter() - started
     latencies = [ms for batch, _ in results for ms in batch]
     return {
-        "p50_ms": percentile(latencies, 50),
-        "p95_ms": percentile(latencies, 95),
-        "p99_ms": percentile(latencies, 99),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
         "mean_ms": round(statistics.fmean(latencies), 1),
         "turns_per_s": round(len(latencies) / wall, 2),
         "turns": len(latencies),
@@ -211,15 +110,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work, logs = Path(tmp), Path(tmp) / "logs"
         for cx_logging in (True, False):
-            stack = start_ours(work, logs, cx_logging)
+            stack = start_ours(work, cx_logging, logs=logs)
             try:
                 series = run_series(stack, OUR_SCRIPTS, args.clients, args.turns_per_client)
                 result[stack.name] = series
                 load[stack.name] = stack.load_seconds
-                memory[stack.name] = {s.name: rss_mb(s) for s in [stack.rasa, *stack.others]}
+                memory[stack.name] = {s.name: rss_mb(s) for s in stack.servers}
             finally:
                 stack.stop()
-        stock, stock_train = start_stock(work, logs)
+        stock = start_stock(work, logs)
         try:
             result["stock"] = run_series(stock, STOCK_SCRIPTS, args.clients, args.turns_per_client)
             load["stock"] = stock.load_seconds
@@ -240,7 +139,7 @@ def main() -> int:
     train_json = ROOT / "models" / "assistant.train.json"
     result["train_seconds"] = {
         "ours": json.loads(train_json.read_text())["seconds"] if train_json.exists() else None,
-        "stock_rasa_init": stock_train,
+        "stock_rasa_init": stock.train_seconds,
     }
     result["command"] = " ".join([".venv/bin/python", "bench/latency.py", *sys.argv[1:]])
     args.out.parent.mkdir(parents=True, exist_ok=True)

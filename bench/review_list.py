@@ -1,9 +1,9 @@
 """Review-app queries at scale: the conversation list (first and deep pages, every filter),
 the dashboard and a CSV export, over 100k synthetic conversations in SQLite.
 
-Runs the app's own query code (bot.review.conversations.queries, bot.review.dashboard and the
-export handler) on a database seeded by tests/review/bulk.py;
-tests/review/test_list_query_plan.py checks the plans.
+Runs the app's own query code (bot.review.conversations.queries, the dashboard, the export
+handler) on a database seeded by bot/testing/bulk.py; tests/review/test_list_query_plan.py
+checks the plans.
 
     .venv/bin/python bench/review_list.py [--conversations 100000] [--repeat 5]
 """
@@ -20,36 +20,22 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stack import ROOT  # noqa: E402 (bench/; it puts the project root on sys.path)
 
 from bot.cxlog.database import create_engine, session_factory  # noqa: E402
 from bot.review.conversations.filters import ConversationFilter, Cursor  # noqa: E402
 from bot.review.conversations.queries import list_page  # noqa: E402
 from bot.review.dashboard.numbers import dashboard_data  # noqa: E402
-from tests.review.bulk import seed  # noqa: E402
-from tests.review.harness import (  # noqa: E402 (needs the project root on sys.path)
-    build_template,
-    review_settings,
-    running_review_app,
-    sqlite_url,
-)
+from bot.testing.bulk import FILTERS as BULK_FILTERS  # noqa: E402
+from bot.testing.bulk import seed  # noqa: E402
+from bot.testing.project import sqlite_url  # noqa: E402
+from bot.testing.review_app import build_template, review_settings, running_review_app  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "review_list.json"
-FILTERS = {
-    "everything": ConversationFilter(),
-    "one month": ConversationFilter(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 3, 31)),
-    "outcome=handed_off": ConversationFilter(outcome="handed_off"),
-    "csat=1": ConversationFilter(csat=1),
-    "fallback=yes": ConversationFilter(had_fallback=True),
-    "handoff=yes": ConversationFilter(had_handoff=True),
-    "intent (1 in 22)": ConversationFilter(intent="intent_03"),
-    "tag (1 in 300)": ConversationFilter(tag="escalate"),
-    "search 2 common words": ConversationFilter(text="refund shoes"),
-    "month+outcome+intent+csat": ConversationFilter(
-        date_from=dt.date(2025, 3, 1), outcome="resolved", intent="track_order", csat=5
-    ),
-}
+# The paging test's filters, and the handoff filter the other way round.
+FILTERS = {**BULK_FILTERS, "handoff=yes": ConversationFilter(had_handoff=True)}
 DEEP = Cursor(dt.datetime(2025, 2, 1, tzinfo=dt.UTC), 10**9)  # about 90 % down the list
 
 

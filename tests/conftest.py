@@ -7,21 +7,27 @@ from pathlib import Path
 
 import pytest
 
-from bot.training.model import train
-from bot.training.store import ModelStore
-from tests.support.processes import (
+from bot.testing.full_stack import FullStack
+from bot.testing.processes import (
+    BACKEND_TOKEN,
     PROJECT_ROOT,
     ServerProcess,
     action_server,
+    configured_rasa,
     free_port,
-    rasa_server,
-    write_credentials,
-    write_endpoints,
+    start_backend,
 )
-from tests.support.stack import BACKEND_TOKEN, TOKEN_SECRET, start_backend
+from bot.testing.project import sqlite_url
+from bot.testing.stack import TOKEN_SECRET
+from bot.training.model import train
+from bot.training.store import ModelStore
+
+# Helper modules whose asserts are the tests' own: pytest explains their failures too.
+pytest.register_assert_rewrite("tests.review.ground_truth")
 
 # Modules on the machine's own Postgres, Redis, RabbitMQ and scale-out ports (fixed databases,
-# keys and queues): under xdist they run on one worker, one after another.
+# keys and queues), and tests marked machine_services: under xdist they run on one worker, one
+# after another.
 SHARED_SERVICES = "machine-services"
 SHARED_SERVICE_MODULES = {
     "tests/backend/test_postgres.py",
@@ -50,7 +56,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module_weight[module] = max(module_weight.get(module, 0), _weight(item))
     items.sort(key=lambda item: -module_weight[module_of[item]])  # stable
     for item, module in module_of.items():
-        group = SHARED_SERVICES if module in SHARED_SERVICE_MODULES else module
+        shared = module in SHARED_SERVICE_MODULES or item.get_closest_marker("machine_services")
+        group = SHARED_SERVICES if shared else module
         item.add_marker(pytest.mark.xdist_group(group))
 
 
@@ -60,6 +67,21 @@ def trained_model() -> Path:
     store = ModelStore(PROJECT_ROOT / "models", PROJECT_ROOT / "var" / "training")
     train(store)
     return store.current
+
+
+@pytest.fixture(scope="module")
+def stack(
+    request: pytest.FixtureRequest,
+    trained_model: Path,
+    server_logs: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[FullStack]:
+    """Backend + action server + Rasa for the module that asks for it, started once (Rasa takes
+    long to boot), with the module's ``STACK_OPTIONS`` (FullStack's keyword arguments)."""
+    options = getattr(request.module, "STACK_OPTIONS", {})
+    directory = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with FullStack(trained_model, directory, server_logs, **options) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +102,7 @@ def backend_api(
 @pytest.fixture(scope="session")
 def actions_url(server_logs: Path, backend_api: tuple[ServerProcess, str]) -> Iterator[str]:
     port = free_port()
-    # The review apps of tests/support/stack.py sign customer tokens with TOKEN_SECRET.
+    # The review apps of bot/testing/stack.py sign customer tokens with TOKEN_SECRET.
     env = {
         "BACKEND_URL": backend_api[1],
         "BACKEND_TOKEN": BACKEND_TOKEN,
@@ -94,7 +116,7 @@ def actions_url(server_logs: Path, backend_api: tuple[ServerProcess, str]) -> It
 @pytest.fixture(scope="session")
 def cx_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The CX log store that the shared Rasa server's event broker writes to."""
-    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('cxlog') / 'cxlog.db'}"
+    return sqlite_url(tmp_path_factory.mktemp("cxlog") / "cxlog.db")
 
 
 @pytest.fixture(scope="session")
@@ -111,11 +133,9 @@ def rasa_stack(
     unit-tested); per-sender limits stay as shipped. Its CX log (and spool) are private files.
     """
     directory = tmp_path_factory.mktemp("rasa")
-    endpoints = write_endpoints(directory, actions_url)
-    credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
     cx_env = {"CX_DATABASE_URL": cx_database_url, "BOT_VAR_DIR": str(directory)}
-    server = rasa_server(
-        free_port(), trained_model, endpoints, server_logs, env=cx_env, credentials=credentials
-    ).start(timeout_s=600)  # the MiniLM model takes minutes to load on a busy two-core machine
+    server = configured_rasa(directory, actions_url, trained_model, server_logs, cx_env).start(
+        timeout_s=600
+    )  # the MiniLM model takes minutes to load on a busy two-core machine
     yield server
     server.stop()

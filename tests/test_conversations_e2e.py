@@ -7,25 +7,14 @@ calling it with its bearer token, and Rasa with the trained model. Nothing is mo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.full_stack import FullStack
+from bot.testing.full_stack import FullStack
 
 pytestmark = pytest.mark.slow
 
 RMA = re.compile(r"RMA-[A-Z0-9]{8}")
-
-
-@pytest.fixture(scope="module")
-def stack(
-    trained_model: Path, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[FullStack]:
-    running = FullStack(trained_model, tmp_path_factory.mktemp("conversations"), server_logs)
-    yield running
-    running.stop()
 
 
 def test_tracking_asks_for_the_email_then_tells_status_carrier_and_link(stack: FullStack) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.processes import ServerProcess, say
+from bot.testing.processes import ServerProcess, say
 
 pytestmark = pytest.mark.slow
 

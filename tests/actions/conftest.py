@@ -7,57 +7,30 @@ CLI, so every test starts from the documented seed data and may change it freely
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from actions.backend_client import BackendClient, get_client
-from actions.settings import ActionSettings, get_settings
+from actions.settings import get_settings
+from bot.testing.processes import (
+    backend_api_url,
+    backend_server,
+    migrate_and_seed_backend,
+)
+from bot.testing.project import copy_database, sqlite_url
 from tests.actions.fault_servers import FaultyBackend, running_faulty_backend
-from tests.support.processes import PROJECT_ROOT, VENV_BIN, ServerProcess, free_port
+from tests.actions.reference import RunningBackend
 
 BACKEND_TEST_TOKEN = "actions-test-token-5c1e"
-
-
-@dataclass(frozen=True)
-class RunningBackend:
-    url: str  # base URL ending in /api/v1, as BACKEND_URL
-    token: str
-    database_url: str
-    process: ServerProcess
-
-    def client_settings(self, **overrides: Any) -> ActionSettings:
-        """Client settings for this backend (defaults as shipped unless overridden)."""
-        return replace(ActionSettings(backend_url=self.url, backend_token=self.token), **overrides)
-
-
-def _sqlite_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
-
-
-def _bot_command(*args: str) -> list[str]:
-    return [str(VENV_BIN / "python"), "-m", "bot", *args]
 
 
 @pytest.fixture(scope="session")
 def seeded_backend_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrated and seeded through the real CLI once; tests get copies."""
     path = tmp_path_factory.mktemp("actions-backend") / "seeded.db"
-    env = {**os.environ, "BACKEND_DATABASE_URL": _sqlite_url(path)}
-    for command in ("migrate", "seed"):
-        subprocess.run(
-            _bot_command("backend", command),
-            cwd=PROJECT_ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+    migrate_and_seed_backend(sqlite_url(path))
     return path
 
 
@@ -65,21 +38,12 @@ def seeded_backend_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reference_backend(
     seeded_backend_database: Path, tmp_path: Path, server_logs: Path
 ) -> Iterator[RunningBackend]:
-    database = tmp_path / "backend.db"
-    shutil.copyfile(seeded_backend_database, database)
-    port = free_port()
-    env = {
-        "BOT_HOST": "127.0.0.1",
-        "BACKEND_PORT": str(port),
-        "BACKEND_DATABASE_URL": _sqlite_url(database),
-        "BACKEND_TOKEN": BACKEND_TEST_TOKEN,
-    }
-    url = f"http://127.0.0.1:{port}/api/v1"
-    server = ServerProcess(
-        f"backend-{port}", _bot_command("backend", "serve"), f"{url}/health", server_logs, env
+    database_url = copy_database(seeded_backend_database, tmp_path / "backend.db")
+    server = backend_server(
+        database_url, server_logs, BACKEND_TEST_TOKEN, name=f"backend-{tmp_path.name}"
     ).start(timeout_s=60)
     try:
-        yield RunningBackend(url, BACKEND_TEST_TOKEN, _sqlite_url(database), server)
+        yield RunningBackend(backend_api_url(server), BACKEND_TEST_TOKEN, database_url, server)
     finally:
         server.stop()
 

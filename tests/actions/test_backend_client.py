@@ -19,27 +19,18 @@ from typing import Any
 
 import pytest
 
+from actions import backend_errors as errors
 from actions.backend_client import BackendClient, Caller, get_client
-from actions.backend_errors import (
-    BackendError,
-    BackendProtocolError,
-    BackendUnavailable,
-    Conflict,
-    InvalidRequest,
-    NotFound,
-    TooManyAttempts,
-    Unauthorized,
-)
 from actions.settings import ActionSettings, load_settings
-from tests.actions.conftest import RunningBackend
-from tests.actions.fault_servers import FaultyBackend
-from tests.support.processes import (
+from bot.testing.processes import (
     ACTION_SERVER_TOKEN,
     SERVER_TOKENS,
     VENV_BIN,
     ServerProcess,
     free_port,
 )
+from tests.actions.fault_servers import FaultyBackend
+from tests.actions.reference import RunningBackend
 
 ALEX = {"email": "alex.kim@example.com"}
 SAM = {"email": "sam.lee@example.com"}
@@ -108,12 +99,31 @@ async def client_for(settings: ActionSettings) -> AsyncIterator[BackendClient]:
         await client.close()
 
 
-async def failure_of(call: Awaitable[Any], expected: type[BackendError]) -> tuple[Any, float]:
+def circuit_settings(url: str, threshold: int = 2, **overrides: Any) -> ActionSettings:
+    """No retries, and a breaker that opens after ``threshold`` failures for 0.3 s."""
+    return fault_settings(
+        url,
+        backend_retries=0,
+        backend_circuit_threshold=threshold,
+        backend_circuit_cooldown_s=0.3,
+        **overrides,
+    )
+
+
+async def failure_of(
+    call: Awaitable[Any], expected: type[errors.BackendError]
+) -> tuple[Any, float]:
     """The error the call raised (which must be ``expected``) and how long the call took."""
     started = time.monotonic()
     with pytest.raises(expected) as caught:
         await call
     return caught.value, time.monotonic() - started
+
+
+async def open_the_circuit(client: BackendClient, failures: int = 2) -> None:
+    """``failures`` health checks that fail (the backend is set to fail), opening the breaker."""
+    for _ in range(failures):
+        await failure_of(client.health(), errors.BackendUnavailable)
 
 
 # --- faults: the backend is down, slow or broken ----------------------------------------------
@@ -122,7 +132,7 @@ async def failure_of(call: Awaitable[Any], expected: type[BackendError]) -> tupl
 async def test_nothing_listening_is_unavailable_within_budget() -> None:
     settings = fault_settings(f"http://127.0.0.1:{free_port()}/api/v1")
     async with client_for(settings) as client:
-        error, took = await failure_of(CALLS["lookup_order"][0](client), BackendUnavailable)
+        error, took = await failure_of(CALLS["lookup_order"][0](client), errors.BackendUnavailable)
     assert error.reason == "unreachable"
     assert took < 3 * worst_case_s(settings, idempotent=True)
 
@@ -135,7 +145,7 @@ async def test_slow_backend_times_out_and_only_safe_calls_are_retried(
     faulty_backend.stall()
     settings = fault_settings(faulty_backend.url)
     async with client_for(settings) as client:
-        error, took = await failure_of(call(client), BackendUnavailable)
+        error, took = await failure_of(call(client), errors.BackendUnavailable)
     assert error.reason == "timeout"
     assert len(faulty_backend.requests) == (3 if idempotent else 1)
     assert took < 3 * worst_case_s(settings, idempotent)
@@ -148,7 +158,7 @@ async def test_server_errors_are_retried_only_for_safe_calls(
     call, idempotent = CALLS[name]
     faulty_backend.reply_json(500, {"error": "internal_error", "message": "boom"})
     async with client_for(fault_settings(faulty_backend.url)) as client:
-        error, _ = await failure_of(call(client), BackendUnavailable)
+        error, _ = await failure_of(call(client), errors.BackendUnavailable)
     assert (error.reason, error.status) == ("server_error", 500)
     assert len(faulty_backend.requests) == (3 if idempotent else 1)
 
@@ -156,7 +166,7 @@ async def test_server_errors_are_retried_only_for_safe_calls(
 async def test_a_proxy_error_page_is_unavailable(faulty_backend: FaultyBackend) -> None:
     faulty_backend.reply_bytes(502, b"<html><body>502 Bad Gateway</body></html>")
     async with client_for(fault_settings(faulty_backend.url, backend_retries=0)) as client:
-        error, _ = await failure_of(client.get_customer("C1001"), BackendUnavailable)
+        error, _ = await failure_of(client.get_customer("C1001"), errors.BackendUnavailable)
     assert (error.reason, error.status) == ("server_error", 502)
 
 
@@ -165,7 +175,7 @@ async def test_invalid_json_is_a_protocol_error_and_not_retried(
 ) -> None:
     faulty_backend.reply_bytes(200, b'{"order_id": "10001", "status": "shipp')
     async with client_for(fault_settings(faulty_backend.url)) as client:
-        await failure_of(CALLS["lookup_order"][0](client), BackendProtocolError)
+        await failure_of(CALLS["lookup_order"][0](client), errors.BackendProtocolError)
     assert len(faulty_backend.requests) == 1
 
 
@@ -175,7 +185,7 @@ async def test_a_reply_of_the_wrong_shape_is_a_protocol_error(
 ) -> None:
     faulty_backend.reply_json(200, {"data": {"status": "shipped"}})
     async with client_for(fault_settings(faulty_backend.url)) as client:
-        await failure_of(CALLS[name][0](client), BackendProtocolError)
+        await failure_of(CALLS[name][0](client), errors.BackendProtocolError)
 
 
 @pytest.mark.parametrize(
@@ -192,7 +202,7 @@ async def test_lists_and_entries_of_the_wrong_shape_are_protocol_errors(
 ) -> None:
     faulty_backend.reply_json(200, body)
     async with client_for(fault_settings(faulty_backend.url)) as client:
-        await failure_of(CALLS[name][0](client), BackendProtocolError)
+        await failure_of(CALLS[name][0](client), errors.BackendProtocolError)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +218,7 @@ async def test_answers_outside_the_contract_are_protocol_errors(
 ) -> None:
     faulty_backend.reply_bytes(status, body)
     async with client_for(fault_settings(faulty_backend.url)) as client:
-        await failure_of(client.get_customer("C1001"), BackendProtocolError)
+        await failure_of(client.get_customer("C1001"), errors.BackendProtocolError)
     assert len(faulty_backend.requests) == 1
 
 
@@ -225,19 +235,19 @@ async def test_one_connection_is_reused_across_calls(faulty_backend: FaultyBacke
 @pytest.mark.parametrize(
     ("status", "body", "error_type"),
     [
-        (500, b'{"error": "internal_error", "message": "boom"}', BackendUnavailable),
-        (200, b"not json", BackendProtocolError),
+        (500, b'{"error": "internal_error", "message": "boom"}', errors.BackendUnavailable),
+        (200, b"not json", errors.BackendProtocolError),
     ],
 )
 async def test_circuit_opens_after_consecutive_failures_and_then_fails_fast(
-    faulty_backend: FaultyBackend, status: int, body: bytes, error_type: type[BackendError]
+    faulty_backend: FaultyBackend, status: int, body: bytes, error_type: type[errors.BackendError]
 ) -> None:
     faulty_backend.reply_bytes(status, body)
     settings = fault_settings(faulty_backend.url, backend_retries=0, backend_circuit_threshold=3)
     async with client_for(settings) as client:
         for _ in range(3):
             await failure_of(client.health(), error_type)
-        error, _ = await failure_of(client.health(), BackendUnavailable)
+        error, _ = await failure_of(client.health(), errors.BackendUnavailable)
         assert error.reason == "circuit_open"
     assert len(faulty_backend.requests) == 3
 
@@ -248,11 +258,11 @@ async def test_contract_error_answers_break_the_run_of_failures(
     settings = fault_settings(faulty_backend.url, backend_retries=0, backend_circuit_threshold=2)
     async with client_for(settings) as client:
         faulty_backend.reply_json(500, {"error": "internal_error", "message": "boom"})
-        await failure_of(client.health(), BackendUnavailable)
+        await failure_of(client.health(), errors.BackendUnavailable)
         faulty_backend.reply_json(404, {"error": "customer_not_found", "message": "no such"})
-        await failure_of(client.get_customer("C9999"), NotFound)
+        await failure_of(client.get_customer("C9999"), errors.NotFound)
         faulty_backend.reply_json(500, {"error": "internal_error", "message": "boom"})
-        await failure_of(client.health(), BackendUnavailable)
+        await failure_of(client.health(), errors.BackendUnavailable)
         faulty_backend.reply_json(200, {"status": "ok"})
         assert await client.health() == {"status": "ok"}
     assert len(faulty_backend.requests) == 4
@@ -261,18 +271,11 @@ async def test_contract_error_answers_break_the_run_of_failures(
 async def test_circuit_lets_a_trial_through_after_cooldown_and_closes_on_success(
     faulty_backend: FaultyBackend,
 ) -> None:
-    settings = fault_settings(
-        faulty_backend.url,
-        backend_retries=0,
-        backend_circuit_threshold=2,
-        backend_circuit_cooldown_s=0.3,
-    )
-    async with client_for(settings) as client:
+    async with client_for(circuit_settings(faulty_backend.url)) as client:
         faulty_backend.reply_json(503, {"error": "database_unavailable", "message": "down"})
-        for _ in range(2):
-            await failure_of(client.health(), BackendUnavailable)
+        await open_the_circuit(client)
         faulty_backend.reply_json(200, {"status": "ok"})
-        error, _ = await failure_of(client.health(), BackendUnavailable)
+        error, _ = await failure_of(client.health(), errors.BackendUnavailable)
         assert error.reason == "circuit_open"
         assert len(faulty_backend.requests) == 2
 
@@ -283,20 +286,13 @@ async def test_circuit_lets_a_trial_through_after_cooldown_and_closes_on_success
 
 
 async def test_a_failed_trial_opens_the_circuit_again(faulty_backend: FaultyBackend) -> None:
-    settings = fault_settings(
-        faulty_backend.url,
-        backend_retries=0,
-        backend_circuit_threshold=2,
-        backend_circuit_cooldown_s=0.3,
-    )
     faulty_backend.reply_json(500, {"error": "internal_error", "message": "boom"})
-    async with client_for(settings) as client:
-        for _ in range(2):
-            await failure_of(client.health(), BackendUnavailable)
+    async with client_for(circuit_settings(faulty_backend.url)) as client:
+        await open_the_circuit(client)
         await asyncio.sleep(0.5)
-        error, _ = await failure_of(client.health(), BackendUnavailable)
+        error, _ = await failure_of(client.health(), errors.BackendUnavailable)
         assert error.reason == "server_error"
-        error, _ = await failure_of(client.health(), BackendUnavailable)
+        error, _ = await failure_of(client.health(), errors.BackendUnavailable)
         assert error.reason == "circuit_open"
     assert len(faulty_backend.requests) == 3
 
@@ -304,22 +300,16 @@ async def test_a_failed_trial_opens_the_circuit_again(faulty_backend: FaultyBack
 async def test_one_trial_at_a_time_and_a_cancelled_trial_frees_the_slot(
     faulty_backend: FaultyBackend,
 ) -> None:
-    settings = fault_settings(
-        faulty_backend.url,
-        backend_retries=0,
-        backend_read_timeout_s=30.0,
-        backend_circuit_threshold=1,
-        backend_circuit_cooldown_s=0.3,
-    )
+    settings = circuit_settings(faulty_backend.url, threshold=1, backend_read_timeout_s=30.0)
     async with client_for(settings) as client:
         faulty_backend.reply_json(500, {"error": "internal_error", "message": "boom"})
-        await failure_of(client.health(), BackendUnavailable)
+        await open_the_circuit(client, failures=1)
         await asyncio.sleep(0.5)
 
         faulty_backend.stall()
         trial = asyncio.create_task(client.health())
         await faulty_backend.wait_for_requests(2)
-        error, _ = await failure_of(client.health(), BackendUnavailable)
+        error, _ = await failure_of(client.health(), errors.BackendUnavailable)
         assert error.reason == "circuit_open"
 
         trial.cancel()  # e.g. Rasa gave up on the action while the trial was in flight
@@ -349,7 +339,7 @@ async def test_reads(backend_client: BackendClient) -> None:
     )
     assert same == order
 
-    missing = (await failure_of(backend_client.get_customer("C9999"), NotFound))[0]
+    missing = (await failure_of(backend_client.get_customer("C9999"), errors.NotFound))[0]
     assert missing.code == "customer_not_found"
 
 
@@ -357,17 +347,19 @@ async def test_a_wrong_email_reveals_nothing_and_is_throttled(
     backend_client: BackendClient,
 ) -> None:
     wrong, _ = await failure_of(
-        backend_client.lookup_order("10001", Caller(SAM, "conv-x")), NotFound
+        backend_client.lookup_order("10001", Caller(SAM, "conv-x")), errors.NotFound
     )
     unknown, _ = await failure_of(
-        backend_client.lookup_order("99999", Caller(ALEX, "conv-x")), NotFound
+        backend_client.lookup_order("99999", Caller(ALEX, "conv-x")), errors.NotFound
     )
     assert (wrong.code, str(wrong), wrong.details) == (unknown.code, str(unknown), {})
     for n in range(4):  # five failures on 10001, each from another conversation
-        await failure_of(backend_client.lookup_order("10001", Caller(SAM, f"conv-{n}")), NotFound)
+        await failure_of(
+            backend_client.lookup_order("10001", Caller(SAM, f"conv-{n}")), errors.NotFound
+        )
 
     throttled, _ = await failure_of(
-        backend_client.lookup_order("10001", Caller(ALEX, "conv-new")), TooManyAttempts
+        backend_client.lookup_order("10001", Caller(ALEX, "conv-new")), errors.TooManyAttempts
     )
     assert throttled.code == "too_many_attempts"
     assert throttled.retry_after is not None and throttled.retry_after > 0
@@ -383,11 +375,11 @@ async def test_the_client_address_limits_guesses_over_all_orders(
     for n in range(10):
         await failure_of(
             backend_client.lookup_order(f"9990{n}", Caller(ALEX, f"c-{n}", "192.0.2.5")),
-            NotFound,
+            errors.NotFound,
         )
     await failure_of(
         backend_client.lookup_order("10001", Caller(ALEX, "c-x", "192.0.2.5")),
-        TooManyAttempts,
+        errors.TooManyAttempts,
     )
     other = await backend_client.lookup_order("10001", Caller(ALEX, "c-y", "192.0.2.6"))
     assert other["order_id"] == "10001"
@@ -397,7 +389,7 @@ async def test_order_changes_and_their_conflicts(backend_client: BackendClient) 
     cancelled = await backend_client.cancel_order("10002", Caller(ALEX, "conv-w"))
     assert cancelled["status"] == "cancelled"
     refused, _ = await failure_of(
-        backend_client.cancel_order("10001", Caller(ALEX, "conv-w")), Conflict
+        backend_client.cancel_order("10001", Caller(ALEX, "conv-w")), errors.Conflict
     )
     assert (refused.code, refused.details["status"]) == ("not_cancellable", "shipped")
 
@@ -407,7 +399,7 @@ async def test_order_changes_and_their_conflicts(backend_client: BackendClient) 
     assert moved["shipping_address"] == "12 O'Brien Road; Flat 3"
     locked, _ = await failure_of(
         backend_client.change_shipping_address("10001", Caller(ALEX, "conv-w"), "1 Elm Street"),
-        Conflict,
+        errors.Conflict,
     )
     assert locked.code == "address_locked"
 
@@ -417,7 +409,7 @@ async def test_returns_round_trip(backend_client: BackendClient) -> None:
         backend_client.create_return(
             "10003", Caller(ALEX, "conv-r"), "running", "too big", "refund"
         ),
-        Conflict,
+        errors.Conflict,
     )
     assert ambiguous.code == "item_ambiguous"
     assert len(ambiguous.details["items"]) == 2
@@ -425,7 +417,7 @@ async def test_returns_round_trip(backend_client: BackendClient) -> None:
         backend_client.create_return(
             "10003", Caller(ALEX, "conv-r"), "umbrella", "broken", "refund"
         ),
-        NotFound,
+        errors.NotFound,
     )
     assert unknown.code == "item_not_found"
 
@@ -441,10 +433,10 @@ async def test_returns_round_trip(backend_client: BackendClient) -> None:
 
     expired, _ = await failure_of(
         backend_client.create_return("10004", Caller(ALEX, "conv-r"), "jacket", "leaks", "refund"),
-        Conflict,
+        errors.Conflict,
     )
     assert (expired.code, expired.details["window_days"]) == ("return_window_expired", 30)
-    gone, _ = await failure_of(backend_client.get_return("RMA-ZZZZ9999"), NotFound)
+    gone, _ = await failure_of(backend_client.get_return("RMA-ZZZZ9999"), errors.NotFound)
     assert gone.code == "return_not_found"
 
 
@@ -461,11 +453,11 @@ async def test_tickets_and_password_resets(backend_client: BackendClient) -> Non
 async def test_refused_input_names_every_bad_field(backend_client: BackendClient) -> None:
     refused, _ = await failure_of(
         backend_client.create_ticket("conv-t", "Not A Code", "", "", email="not-an-email"),
-        InvalidRequest,
+        errors.InvalidRequest,
     )
     assert {"category", "summary", "email"} <= set(refused.fields)
     refused, _ = await failure_of(
-        backend_client.lookup_order("10001", Caller({}, "conv-t")), InvalidRequest
+        backend_client.lookup_order("10001", Caller({}, "conv-t")), errors.InvalidRequest
     )
     assert "identity" in refused.fields
 
@@ -482,7 +474,7 @@ async def test_refused_input_names_every_bad_field(backend_client: BackendClient
 async def test_path_values_cannot_reach_another_endpoint(
     backend_client: BackendClient, call: Call
 ) -> None:
-    with pytest.raises((InvalidRequest, NotFound)):
+    with pytest.raises((errors.InvalidRequest, errors.NotFound)):
         await call(backend_client)
 
 
@@ -494,7 +486,7 @@ async def test_a_wrong_token_is_unauthorized_and_does_not_open_the_circuit(
     )
     async with client_for(settings) as client:
         for _ in range(2):
-            await failure_of(client.get_customer("C1001"), Unauthorized)
+            await failure_of(client.get_customer("C1001"), errors.Unauthorized)
         assert await client.health() == {"status": "ok"}
 
 
@@ -521,7 +513,7 @@ async def test_actions_share_one_client_configured_from_the_environment(
     shared = use_shared_client(faulty_backend.url, "any-token", BACKEND_RETRIES="0")
     assert get_client() is shared
     faulty_backend.reply_json(500, {"error": "internal_error", "message": "boom"})
-    await failure_of(get_client().get_customer("C1001"), BackendUnavailable)
+    await failure_of(get_client().get_customer("C1001"), errors.BackendUnavailable)
     assert len(faulty_backend.requests) == 1
 
 

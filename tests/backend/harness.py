@@ -9,14 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from functools import cache
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 import jsonschema
@@ -37,27 +34,10 @@ API = "/api/v1"
 ALEX = {"email": "alex.kim@example.com"}
 SAM = {"email": "sam.lee@example.com"}
 
-T = TypeVar("T")
-
-
-def in_worker_thread(function: Callable[..., T], *args: Any) -> T:
-    """Run code that starts its own event loop (alembic's env.py) away from pytest's loop."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args).result()
-
 
 def migrate_and_seed(database_url: str) -> None:
     upgrade(database_url)
     asyncio.run(seed_database(database_url))
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
-
-
-def copy_sqlite(template: Path, target: Path) -> str:
-    shutil.copyfile(template, target)
-    return sqlite_url(target)
 
 
 def backend_settings(database_url: str, **overrides: Any) -> Settings:
@@ -192,3 +172,30 @@ async def row_counts(database_url: str) -> dict[str, int]:
 
 def order_call(identity: dict[str, str] | None = None, conversation: str = "conv-1") -> dict:
     return {"identity": identity or ALEX, "conversation_id": conversation}
+
+
+def return_request(
+    order_id: str = "10003", item: str = "shoes", resolution: str = "refund", **overrides: Any
+) -> dict:
+    """A valid POST /returns body (Alex returns order 10003's shoes); ``overrides`` replace keys."""
+    return {
+        **order_call(),
+        "order_id": order_id,
+        "item": item,
+        "reason": "They are half a size too small.",
+        "resolution": resolution,
+        **overrides,
+    }
+
+
+def ticket_request(**overrides: Any) -> dict:
+    """A valid POST /tickets body; ``overrides`` replace keys."""
+    return {
+        "conversation_id": "conv-7",
+        "category": "complaint",
+        "summary": "Parcel arrived damaged; customer wants a call back.",
+        "transcript": "user: my parcel is crushed\nbot: I am sorry to hear that",
+        "customer_id": "C1001",
+        "email": "alex.kim@example.com",
+        **overrides,
+    }

@@ -67,6 +67,7 @@ def test_every_protected_operation_is_covered() -> None:
     assert covered == spec_operations() - PUBLIC
 
 
+@pytest.mark.postgres_too
 @pytest.mark.parametrize("credentials", list(BAD_CREDENTIALS), ids=list(BAD_CREDENTIALS))
 async def test_requests_without_the_token_get_401_and_change_nothing(
     api: Api, database_url: str, credentials: str

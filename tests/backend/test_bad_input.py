@@ -17,38 +17,15 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.backend.harness import ALEX, Api, order_call, row_counts
+from bot.testing.processes import PROJECT_ROOT
+from tests.backend.harness import ALEX, Api, order_call, return_request, row_counts, ticket_request
 from tests.support.bad_inputs import TEN_MEGABYTES, bad_inputs
-from tests.support.processes import PROJECT_ROOT
 
 SQL_INJECTION: tuple[str, ...] = tuple(
     json.loads((PROJECT_ROOT / "tests" / "data" / "bad_inputs.json").read_text())["sql_injection"]
 )
 
 Request = tuple[str, str, dict | None, dict | None]  # method, path, JSON body, query
-
-
-def _return(**fields: Any) -> dict:
-    return {
-        **order_call(),
-        "order_id": "10003",
-        "item": "shoes",
-        "reason": "too small",
-        "resolution": "refund",
-        **fields,
-    }
-
-
-def _ticket(**fields: Any) -> dict:
-    return {
-        "conversation_id": "c-1",
-        "category": "complaint",
-        "summary": "call me back",
-        "transcript": "",
-        "customer_id": "C1001",
-        "email": "alex.kim@example.com",
-        **fields,
-    }
 
 
 def _path(value: str) -> str:
@@ -93,19 +70,20 @@ FORMAT_FIELDS = [
                          {**order_call(ALEX, v), "address": "1 Main St"}, None),
               "c" * 129),
     FieldCase("return order_id", "order_id",
-              lambda v: ("POST", "/returns", _return(order_id=v), None), "1" * 21),
+              lambda v: ("POST", "/returns", return_request(order_id=v), None), "1" * 21),
     FieldCase("return email", "identity",
-              lambda v: ("POST", "/returns", _return(identity={"email": v}), None), "x" * 255),
+              lambda v: ("POST", "/returns", return_request(identity={"email": v}), None),
+              "x" * 255),
     FieldCase("return resolution", "resolution",
-              lambda v: ("POST", "/returns", _return(resolution=v), None), "refund" * 50),
+              lambda v: ("POST", "/returns", return_request(resolution=v), None), "refund" * 50),
     FieldCase("ticket conversation_id", "conversation_id",
-              lambda v: ("POST", "/tickets", _ticket(conversation_id=v), None), "c" * 129),
+              lambda v: ("POST", "/tickets", ticket_request(conversation_id=v), None), "c" * 129),
     FieldCase("ticket category", "category",
-              lambda v: ("POST", "/tickets", _ticket(category=v), None), "a" * 41),
+              lambda v: ("POST", "/tickets", ticket_request(category=v), None), "a" * 41),
     FieldCase("ticket customer_id", "customer_id",
-              lambda v: ("POST", "/tickets", _ticket(customer_id=v), None), "C" + "1" * 20),
+              lambda v: ("POST", "/tickets", ticket_request(customer_id=v), None), "C" + "1" * 20),
     FieldCase("ticket email", "email",
-              lambda v: ("POST", "/tickets", _ticket(email=v), None), "x" * 255),
+              lambda v: ("POST", "/tickets", ticket_request(email=v), None), "x" * 255),
     FieldCase("reset email", "email",
               lambda v: ("POST", "/password-resets", {"email": v, "conversation_id": "c"}, None),
               "a" * 64 + "@" + "b" * 189 + ".com"),
@@ -136,13 +114,13 @@ FREE_TEXT_FIELDS = [
               lambda v: ("PUT", "/orders/10002/shipping-address",
                          {**order_call(), "address": v}, None), "x" * 501),
     FieldCase("return item", "item",
-              lambda v: ("POST", "/returns", _return(item=v), None), "x" * 201),
+              lambda v: ("POST", "/returns", return_request(item=v), None), "x" * 201),
     FieldCase("return reason", "reason",
-              lambda v: ("POST", "/returns", _return(reason=v), None), "x" * 5001),
+              lambda v: ("POST", "/returns", return_request(reason=v), None), "x" * 5001),
     FieldCase("ticket summary", "summary",
-              lambda v: ("POST", "/tickets", _ticket(summary=v), None), "x" * 5001),
+              lambda v: ("POST", "/tickets", ticket_request(summary=v), None), "x" * 5001),
     FieldCase("ticket transcript", "transcript",
-              lambda v: ("POST", "/tickets", _ticket(transcript=v), None), "x" * 50_001),
+              lambda v: ("POST", "/tickets", ticket_request(transcript=v), None), "x" * 50_001),
 ]  # fmt: skip
 
 
@@ -163,6 +141,7 @@ def _ids(cases: list[FieldCase]) -> list[str]:
     return [case.label for case in cases]
 
 
+@pytest.mark.postgres_too
 @pytest.mark.usefixtures("unchanged_database")
 @pytest.mark.parametrize("case", FORMAT_FIELDS, ids=_ids(FORMAT_FIELDS))
 async def test_sql_injection_in_formatted_fields_is_rejected(api: Api, case: FieldCase) -> None:
@@ -173,6 +152,7 @@ async def test_sql_injection_in_formatted_fields_is_rejected(api: Api, case: Fie
         assert case.field in reply.body["fields"], reply.body
 
 
+@pytest.mark.postgres_too
 @pytest.mark.usefixtures("unchanged_database")
 @pytest.mark.parametrize(
     "case", FORMAT_FIELDS + FREE_TEXT_FIELDS, ids=_ids(FORMAT_FIELDS + FREE_TEXT_FIELDS)
@@ -190,29 +170,31 @@ async def test_oversized_values_are_rejected_not_truncated(api: Api, case: Field
 @pytest.mark.usefixtures("unchanged_database")
 async def test_sql_injection_as_a_return_item_matches_nothing(api: Api) -> None:
     for attack in SQL_INJECTION:
-        reply = await send(api, ("POST", "/returns", _return(item=attack), None))
+        reply = await send(api, ("POST", "/returns", return_request(item=attack), None))
         assert (reply.status, reply.body["error"]) == (404, "item_not_found"), attack
 
 
+@pytest.mark.postgres_too
 async def test_injection_text_in_free_text_is_stored_verbatim(api: Api, database_url: str) -> None:
     before = await row_counts(database_url)
     for attack in SQL_INJECTION:
-        created = await api.post("/tickets", _ticket(summary=attack, transcript=attack))
+        created = await api.post("/tickets", ticket_request(summary=attack, transcript=attack))
         assert created.status == 201
         assert (await api.get(f"/tickets/{created.body['ticket_id']}")).body["summary"] == attack
         moved = await api.put("/orders/10002/shipping-address", {**order_call(), "address": attack})
         assert (moved.status, moved.body["shipping_address"]) == (200, attack)
-    returned = await api.post("/returns", _return(reason=SQL_INJECTION[2]))
+    returned = await api.post("/returns", return_request(reason=SQL_INJECTION[2]))
     assert returned.body["reason"] == SQL_INJECTION[2]
     after = await row_counts(database_url)
     grown = {"support_tickets": len(SQL_INJECTION), "returns": 1}
     assert after == {table: count + grown.get(table, 0) for table, count in before.items()}
 
 
+@pytest.mark.postgres_too
 async def test_whole_bad_input_corpus_never_breaks_the_backend(api: Api) -> None:
     """Any odd text in a free-text field is either stored exactly (stripped) or refused."""
     for text in bad_inputs():
-        reply = await api.post("/tickets", _ticket(summary=text))
+        reply = await api.post("/tickets", ticket_request(summary=text))
         assert reply.status in (201, 400), (text[:40], reply.status)
         if reply.status == 201:
             assert reply.body["summary"] == text.strip()
@@ -235,7 +217,7 @@ async def test_whole_bad_input_corpus_never_breaks_the_backend(api: Api) -> None
 async def test_free_text_rejects_what_cannot_be_stored_faithfully(
     api: Api, value: object, problem: str
 ) -> None:
-    reply = await api.post("/tickets", _ticket(summary=value))
+    reply = await api.post("/tickets", ticket_request(summary=value))
     assert reply.status == 400
     assert problem in reply.body["fields"]["summary"]
 
@@ -265,6 +247,7 @@ async def test_unknown_and_missing_fields_are_all_named(api: Api) -> None:
     }
 
 
+@pytest.mark.postgres_too
 @pytest.mark.usefixtures("unchanged_database")
 @pytest.mark.parametrize(
     "raw",
@@ -296,7 +279,7 @@ async def test_other_content_types_are_415(api: Api) -> None:
 
 @pytest.mark.usefixtures("unchanged_database")
 async def test_ten_megabyte_body_is_413(api: Api) -> None:
-    body = json.dumps(_ticket(transcript="x" * TEN_MEGABYTES)).encode()
+    body = json.dumps(ticket_request(transcript="x" * TEN_MEGABYTES)).encode()
     reply = await api.call("POST", "/tickets", data=body)
     assert (reply.status, reply.body["error"]) == (413, "payload_too_large")
 
@@ -322,8 +305,8 @@ async def test_ten_megabytes_without_content_length_is_413(api: Api) -> None:
 @pytest.mark.usefixtures("unchanged_database")
 async def test_body_cap_is_exactly_64_kib(api: Api) -> None:
     def ticket_of_size(size: int) -> bytes:
-        empty = json.dumps(_ticket(transcript="")).encode()
-        return json.dumps(_ticket(transcript="x" * (size - len(empty)))).encode()
+        empty = json.dumps(ticket_request(transcript="")).encode()
+        return json.dumps(ticket_request(transcript="x" * (size - len(empty)))).encode()
 
     at_cap = await api.call("POST", "/tickets", data=ticket_of_size(65_536))
     assert at_cap.status == 400  # read and validated: the transcript is over its own cap

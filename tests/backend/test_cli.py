@@ -9,8 +9,9 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from tests.backend.harness import TOKEN, sqlite_url
-from tests.support.processes import PROJECT_ROOT, ServerProcess, free_port
+from bot.testing.processes import PROJECT_ROOT, backend_api_url, backend_server, free_port
+from bot.testing.project import sqlite_url
+from tests.backend.harness import TOKEN
 
 
 def backend_env(database_url: str, port: int = 0, token: str = TOKEN) -> dict[str, str]:
@@ -35,19 +36,17 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 
 def test_migrate_then_seed_once_then_serve(tmp_path: Path) -> None:
-    env = backend_env(sqlite_url(tmp_path / "cli.db"), free_port())
+    database_url = sqlite_url(tmp_path / "cli.db")
+    env = backend_env(database_url)
     assert run_cli("migrate", env=env).returncode == 0
     first, second = run_cli("seed", env=env), run_cli("seed", env=env)
     assert "seed data loaded" in first.stdout
     assert "seed skipped" in second.stdout
 
-    port = env["BACKEND_PORT"]
-    command = [sys.executable, "-m", "bot", "backend", "serve"]
-    health = f"http://127.0.0.1:{port}/api/v1/health"
-    server = ServerProcess("backend", command, health, tmp_path, env).start(timeout_s=60)
+    server = backend_server(database_url, tmp_path, TOKEN).start(timeout_s=60)
     try:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/v1/orders/10001/lookup",
+            f"{backend_api_url(server)}/orders/10001/lookup",
             json.dumps(
                 {"identity": {"email": "alex.kim@example.com"}, "conversation_id": "cli"}
             ).encode(),

@@ -14,7 +14,8 @@ from bot.backend.app import SchemaNotCurrent
 from bot.backend.database import create_engine
 from bot.backend.migrate import alembic_config, schema_is_current, upgrade
 from bot.backend.schema import metadata
-from tests.backend.harness import backend_settings, in_worker_thread, running_backend, sqlite_url
+from bot.testing.project import in_worker_thread, sqlite_url
+from tests.backend.harness import backend_settings, running_backend
 
 
 def _differences(connection: Connection) -> list:
@@ -30,6 +31,7 @@ async def schema_differences(database_url: str) -> list:
         await engine.dispose()
 
 
+@pytest.mark.postgres_too
 async def test_migrated_schema_matches_the_table_definitions(database_url: str) -> None:
     assert await schema_differences(database_url) == []
 

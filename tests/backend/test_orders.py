@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.backend.harness import (
     ALEX,
     SAM,
@@ -20,6 +22,7 @@ async def test_health_needs_no_token(api: Api) -> None:
     assert (reply.status, reply.body) == (200, {"status": "ok"})
 
 
+@pytest.mark.postgres_too
 async def test_lookup_with_the_orders_email_returns_the_order(api: Api) -> None:
     reply = await api.post("/orders/10001/lookup", order_call({"email": "Alex.Kim@Example.com"}))
     assert reply.status == 200
@@ -31,11 +34,13 @@ async def test_lookup_with_the_orders_email_returns_the_order(api: Api) -> None:
     )
 
 
+@pytest.mark.postgres_too
 async def test_lookup_with_a_verified_customer_id(api: Api) -> None:
     reply = await api.post("/orders/20001/lookup", order_call({"customer_id": "C1002"}))
     assert (reply.status, reply.body["status"]) == (200, "processing")
 
 
+@pytest.mark.postgres_too
 async def test_wrong_email_is_indistinguishable_from_an_unknown_order(api: Api) -> None:
     wrong_email = await api.post("/orders/10001/lookup", order_call(SAM, "conv-a"))
     unknown = await api.post("/orders/99999/lookup", order_call(ALEX, "conv-b"))
@@ -51,6 +56,7 @@ def guess(identity: dict[str, str], conversation: str, address: str | None = Non
     return {**call, "client_address": address} if address else call
 
 
+@pytest.mark.postgres_too
 async def test_five_failed_checks_cool_the_order_off_for_every_conversation(api: Api) -> None:
     for n in range(5):
         reply = await api.post("/orders/10001/lookup", guess(SAM, f"prober-{n}", f"192.0.2.{n}"))
@@ -76,6 +82,7 @@ async def test_an_unknown_order_cools_off_exactly_like_a_real_one(api: Api) -> N
     assert real.body == unknown.body
 
 
+@pytest.mark.postgres_too
 async def test_ten_failures_from_one_address_cool_that_address_off(api: Api) -> None:
     orders = ("99901", "99902", "99903", "99904", "99905", "10001", "10002", "10003")
     for n in range(10):
@@ -103,6 +110,7 @@ async def test_four_failures_still_allow_the_right_answer(api: Api) -> None:
     assert (await api.post("/orders/10001/lookup", order_call(ALEX, "typos"))).status == 200
 
 
+@pytest.mark.postgres_too
 async def test_throttle_is_shared_by_backend_instances(api: Api, database_url: str) -> None:
     for n in range(3):
         await api.post("/orders/10001/lookup", order_call(SAM, f"spread-{n}"))
@@ -123,6 +131,7 @@ async def test_limits_come_from_the_settings(database_url: str) -> None:
         assert (await api.post("/orders/10001/lookup", order_call(ALEX))).status == 429
 
 
+@pytest.mark.postgres_too
 async def test_cancel_a_processing_order(api: Api) -> None:
     reply = await api.post("/orders/10002/cancel", order_call())
     assert (reply.status, reply.body["status"]) == (200, "cancelled")
@@ -130,6 +139,7 @@ async def test_cancel_a_processing_order(api: Api) -> None:
     assert again.body["status"] == "cancelled"
 
 
+@pytest.mark.postgres_too
 async def test_cancel_a_shipped_order_is_refused(api: Api) -> None:
     reply = await api.post("/orders/10001/cancel", order_call())
     assert reply.status == 409
@@ -137,6 +147,7 @@ async def test_cancel_a_shipped_order_is_refused(api: Api) -> None:
     assert (await api.post("/orders/10001/lookup", order_call())).body["status"] == "shipped"
 
 
+@pytest.mark.postgres_too
 async def test_racing_cancels_have_exactly_one_winner(api: Api) -> None:
     replies = await asyncio.gather(
         *(api.post("/orders/10002/cancel", order_call()) for _ in range(6))
@@ -150,6 +161,7 @@ async def test_cancel_with_wrong_email_changes_nothing(api: Api) -> None:
     assert (await api.post("/orders/10002/lookup", order_call())).body["status"] == "processing"
 
 
+@pytest.mark.postgres_too
 async def test_change_the_address_of_a_processing_order(api: Api) -> None:
     address = "7 Quay Road\nFlat 2\nPortland, OR 97209, USA"
     body = {**order_call(), "address": address}
@@ -170,6 +182,7 @@ async def test_address_of_a_shipped_order_is_locked(api: Api, database_url: str)
     assert await row_counts(database_url) == before
 
 
+@pytest.mark.postgres_too
 async def test_get_customer(api: Api) -> None:
     reply = await api.get("/customers/C1001")
     assert reply.status == 200
@@ -183,6 +196,7 @@ async def test_get_customer(api: Api) -> None:
     assert (missing.status, missing.body["error"]) == (404, "customer_not_found")
 
 
+@pytest.mark.postgres_too
 async def test_customer_orders_newest_first_with_limit(api: Api) -> None:
     everything = await api.get("/customers/C1001/orders")
     ids = [order["order_id"] for order in everything.body["orders"]]
@@ -198,6 +212,7 @@ async def test_customer_orders_newest_first_with_limit(api: Api) -> None:
     assert (unknown.status, unknown.body["error"]) == (404, "customer_not_found")
 
 
+@pytest.mark.postgres_too
 async def test_seed_matches_the_contract(api: Api) -> None:
     orders = {
         order["order_id"]: order

@@ -6,18 +6,9 @@ import asyncio
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from tests.backend.harness import SAM, Api, order_call, row_counts
+import pytest
 
-
-def return_request(order_id: str, item: str, resolution: str = "refund", **overrides) -> dict:
-    return {
-        **order_call(),
-        "order_id": order_id,
-        "item": item,
-        "reason": "They are half a size too small.",
-        "resolution": resolution,
-        **overrides,
-    }
+from tests.backend.harness import SAM, Api, return_request, row_counts
 
 
 def business_days_between(start: date, end: date) -> int:
@@ -25,6 +16,7 @@ def business_days_between(start: date, end: date) -> int:
     return sum(1 for n in range(1, days + 1) if (start + timedelta(days=n)).weekday() < 5)
 
 
+@pytest.mark.postgres_too
 async def test_return_the_shoes_then_find_it_listed(api: Api) -> None:
     created = await api.post("/returns", return_request("10003", "shoes"))
     assert created.status == 201
@@ -50,6 +42,7 @@ async def test_refund_eta_is_five_to_seven_business_days_out(api: Api) -> None:
     assert eta.weekday() < 5
 
 
+@pytest.mark.postgres_too
 async def test_return_outside_the_window_explains_it(api: Api) -> None:
     reply = await api.post("/returns", return_request("10004", "jacket"))
     assert reply.status == 409
@@ -80,6 +73,7 @@ async def test_item_must_be_in_the_order(api: Api, database_url: str) -> None:
     assert await row_counts(database_url) == before
 
 
+@pytest.mark.postgres_too
 async def test_an_item_is_returned_only_once(api: Api) -> None:
     assert (await api.post("/returns", return_request("10003", "shoes"))).status == 201
     again = await api.post("/returns", return_request("10003", "Trail Running Shoes"))
@@ -88,6 +82,7 @@ async def test_an_item_is_returned_only_once(api: Api) -> None:
     assert (await api.post("/returns", return_request("10003", "socks"))).status == 201
 
 
+@pytest.mark.postgres_too
 async def test_racing_returns_of_one_item_create_one_return(api: Api, database_url: str) -> None:
     replies = await asyncio.gather(
         *(api.post("/returns", return_request("10003", "shoes")) for _ in range(6))

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tests.backend.harness import Api, backend_settings, row_counts, running_backend
+import pytest
+
+from tests.backend.harness import Api, backend_settings, row_counts, running_backend, ticket_request
 
 
-def ticket_request(**overrides) -> dict:
-    return {
-        "conversation_id": "conv-7",
-        "category": "complaint",
-        "summary": "Parcel arrived damaged; customer wants a call back.",
-        "transcript": "user: my parcel is crushed\nbot: I am sorry to hear that",
-        "customer_id": "C1001",
-        "email": "alex.kim@example.com",
-        **overrides,
-    }
-
-
+@pytest.mark.postgres_too
 async def test_create_and_fetch_a_ticket(api: Api) -> None:
     created = await api.post("/tickets", ticket_request())
     assert created.status == 201
@@ -64,12 +55,14 @@ async def test_a_customers_tickets_newest_first_with_limit(api: Api) -> None:
     assert (unknown.status, unknown.body["error"]) == (404, "customer_not_found")
 
 
+@pytest.mark.postgres_too
 async def test_unknown_tickets(api: Api) -> None:
     for ticket_id in ("T-1", "T-999999", "T-999999999999999999"):
         reply = await api.get(f"/tickets/{ticket_id}")
         assert (reply.status, reply.body["error"]) == (404, "ticket_not_found")
 
 
+@pytest.mark.postgres_too
 async def test_password_reset_answers_the_same_for_unknown_accounts(
     api: Api, database_url: str
 ) -> None:

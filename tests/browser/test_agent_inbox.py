@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,21 +21,21 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bot.customer_token import sign_customer_token
-from tests.support.processes import ServerProcess, free_port
-from tests.support.stack import (
+from bot.testing.processes import BACKEND_TOKEN, ServerProcess, free_port, start_backend
+from bot.testing.stack import (
     ADMIN,
-    BACKEND_TOKEN,
     PASSWORD,
     SECOND_AGENT,
     SECOND_AGENT_NAME,
     TOKEN_SECRET,
     Review,
-    start_backend,
+    shop_site,
     start_review,
+    widget_tag,
 )
+from tests.browser.helpers import REPLY_TIMEOUT_MS, ask_for_a_person
 
 pytestmark = pytest.mark.slow
-REPLY_TIMEOUT_MS = 60_000
 CANNED_BODY = "Refunds reach your card within 5-7 business days."
 LONG_ID = "X" * 130
 SHOP_PORT = free_port()
@@ -119,16 +118,9 @@ def shop_url(
     """The shop's own page, where C1001 is signed in: it embeds the widget with a token."""
     review = stack[0]
     token = sign_customer_token("C1001", TOKEN_SECRET)
+    html = "<!doctype html><title>Shop</title><h1>Trailhead shop</h1>" + widget_tag(review, token)
     site = tmp_path_factory.mktemp("inbox-shop")
-    (site / "index.html").write_text(
-        "<!doctype html><title>Shop</title><h1>Trailhead shop</h1>"
-        f'<script src="{review.url}/widget/widget.js" data-server="{review.url}" '
-        f'data-title="Trailhead help" data-customer-token="{token}"></script>'
-    )
-    command = [sys.executable, "-m", "http.server", str(SHOP_PORT), "--bind", "127.0.0.1"]
-    server = ServerProcess(
-        "inbox-shop", [*command, "--directory", str(site)], f"{SHOP}/", server_logs
-    ).start()
+    server = shop_site("inbox-shop", site, SHOP_PORT, server_logs, html)
     yield f"{SHOP}/"
     server.stop()
 
@@ -150,13 +142,7 @@ def test_the_agent_helps_a_verified_customer_with_the_panel_and_a_canned_reply(
     expect(agent.locator("#agent-display-name")).to_have_text(SECOND_AGENT_NAME)
 
     customer.goto(shop_url)
-    customer.get_by_role("button", name="Open chat").click()
-    box = customer.get_by_role("textbox", name="Your message")
-    log = customer.get_by_role("log", name="Conversation")
-    expect(customer.get_by_role("status").filter(has_text="Online")).to_be_visible()
-    box.fill("i want to talk to a human")
-    box.press("Enter")
-    expect(log).to_contain_text("Connecting you with a person", timeout=REPLY_TIMEOUT_MS)
+    box, log = ask_for_a_person(customer)
     box.fill("my parcel: https://example.com/parcel/10001. Also javascript:alert(1)")
     box.press("Enter")
 

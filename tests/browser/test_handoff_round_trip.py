@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.processes import ServerProcess
-from tests.support.stack import AGENT, PASSWORD, Review, start_backend, start_review
+from bot.testing.processes import ServerProcess, start_backend
+from bot.testing.stack import AGENT, PASSWORD, Review, start_review
+from tests.browser.helpers import REPLY_TIMEOUT_MS, ask_for_a_person
 
 pytestmark = pytest.mark.slow
-REPLY_TIMEOUT_MS = 60_000
 Screenshot = Callable[[Page, str], None]
 
 
@@ -59,13 +59,7 @@ def test_customer_and_agent_round_trip(
 ):
     customer, agent = page, agent_page
     customer.goto(f"{review.url}/demo")
-    customer.get_by_role("button", name="Open chat").click()
-    box = customer.get_by_role("textbox", name="Your message")
-    log = customer.get_by_role("log", name="Conversation")
-    expect(customer.get_by_role("status").filter(has_text="Online")).to_be_visible()
-    box.fill("i want to talk to a human")
-    box.press("Enter")
-    expect(log).to_contain_text("Connecting you with a person", timeout=REPLY_TIMEOUT_MS)
+    box, log = ask_for_a_person(customer)
 
     # The conversation appears in the inbox by itself; the agent opens it and reads the bot part.
     waiting = agent.locator(".queue-item").filter(has_text="waiting for an agent")

@@ -20,22 +20,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from bot.testing.processes import VENV_BIN, ServerProcess, free_port
+from bot.testing.project import copy_project, in_worker_thread, sqlite_url
+from bot.testing.review_app import PASSWORD, SECRET_KEY, Chat, build_template, write_chats
 from bot.training.domain_edit import add_intent
 from bot.training.evaluate import ModelEvaluation
 from bot.training.export import rule_text
 from bot.training.gate import compare
 from bot.training.store import Decision, ModelStore
-from tests.review.harness import (
-    PASSWORD,
-    SECRET_KEY,
-    Chat,
-    build_template,
-    in_worker_thread,
-    sqlite_url,
-    write_chats,
-)
-from tests.support.processes import VENV_BIN, ServerProcess, free_port
-from tests.support.project import copy_project
 
 LOYALTY = [
     "how many loyalty points have i got",

@@ -19,20 +19,19 @@ from playwright.sync_api import Page, expect
 
 from bot.cxlog.models import OUTCOMES
 from bot.review.common.definitions import FUNNELS, METRICS
-from tests.review.harness import (
+from bot.testing.processes import ServerProcess, free_port
+from bot.testing.project import in_worker_thread, sqlite_url
+from bot.testing.review_app import (
     MARCH,
     PASSWORD,
     SECRET_KEY,
     Chat,
     build_template,
-    in_worker_thread,
     sample_chats,
-    sqlite_url,
     write_chats,
 )
-from tests.review.test_ground_truth import FUNNELS_ON_3_MAY, funnel_scripts
-from tests.review.test_xss import hostile_chats
-from tests.support.processes import ServerProcess, free_port
+from tests.review.cases import hostile_chats
+from tests.review.ground_truth import FUNNELS_ON_3_MAY, funnel_scripts
 
 Screenshot = Callable[[Page, str], None]
 

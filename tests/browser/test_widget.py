@@ -6,18 +6,17 @@ screenshots land in tests/artifacts/ (git-ignored) for a look at what customers 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.support.processes import ServerProcess, free_port
-from tests.support.stack import Review, start_review
+from bot.testing.processes import ServerProcess, free_port
+from bot.testing.stack import Review, shop_site, start_review, widget_tag
+from tests.browser.helpers import REPLY_TIMEOUT_MS
 
 pytestmark = pytest.mark.slow
-REPLY_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +44,11 @@ def shop_url(
     review: Review, shop_port: int, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """Another site (another origin, a plain static server) embedding the widget with one tag."""
-    site = tmp_path_factory.mktemp("shop-site")
-    (site / "index.html").write_text(
+    html = (
         "<!doctype html><meta name=viewport content='width=device-width'><title>Shop</title>"
-        "<h1>Another shop</h1>"
-        f'<script src="{review.url}/widget/widget.js" data-server="{review.url}" '
-        'data-title="Trailhead help"></script>'
+        "<h1>Another shop</h1>" + widget_tag(review)
     )
-    command = [sys.executable, "-m", "http.server", str(shop_port), "--bind", "127.0.0.1"]
-    server = ServerProcess(
-        "shop", [*command, "--directory", str(site)], f"http://127.0.0.1:{shop_port}/", server_logs
-    ).start()
+    server = shop_site("shop", tmp_path_factory.mktemp("shop-site"), shop_port, server_logs, html)
     # "localhost" rather than 127.0.0.1: the same machine, but another origin than the app.
     yield f"http://localhost:{shop_port}/"
     server.stop()

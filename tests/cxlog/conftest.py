@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select
 
 from bot.cxlog.migrate import upgrade
-from bot.cxlog.models import Conversation, ProcessedEvent, Turn
 from bot.cxlog.store import CXStore
+from bot.testing.project import copy_database, sqlite_url
+from tests.cxlog.helpers import ABANDON_MINUTES
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-ABANDON_MINUTES = 30
-
-
-async def table_counts(url: str) -> tuple[int, int, int]:
-    """How many conversations, turns and processed event ids the store at ``url`` holds."""
-    store = CXStore.from_url(url, ABANDON_MINUTES)
-    try:
-        async with store.engine.connect() as connection:
-            return (
-                await connection.scalar(select(func.count()).select_from(Conversation)),
-                await connection.scalar(select(func.count()).select_from(Turn)),
-                await connection.scalar(select(func.count()).select_from(ProcessedEvent)),
-            )
-    finally:
-        await store.close()
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +28,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def cx_url(migrated_template: Path, tmp_path: Path) -> str:
     """A private, migrated SQLite CX store."""
-    path = tmp_path / "cxlog.db"
-    shutil.copy(migrated_template, path)
-    return sqlite_url(path)
+    return copy_database(migrated_template, tmp_path / "cxlog.db")
 
 
 @pytest.fixture

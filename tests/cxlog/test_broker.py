@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,17 @@ from sqlalchemy import select
 from bot.cxlog.broker import CXLogEventBroker
 from bot.cxlog.models import Conversation, Turn
 from bot.cxlog.store import CXStore
-from tests.cxlog.conftest import ABANDON_MINUTES, table_counts
+from bot.testing.project import sqlite_url
+from tests.cxlog.helpers import (
+    ABANDON_MINUTES,
+    KEPT_PER_TURN,
+    WAIT_LIMIT_S,
+    chat_with_turns,
+    table_counts,
+)
 from tests.cxlog.rasa_events import Chat
 
 # Not a timing assertion: only how long a test waits for the background writer before failing.
-WAIT_LIMIT_S = 60.0
 
 
 async def wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -40,11 +47,28 @@ async def make_broker(url: str, spool_dir: Path, **options: object) -> CXLogEven
     return broker
 
 
+@asynccontextmanager
+async def opened_broker(
+    url: str, spool_dir: Path, **options: object
+) -> AsyncIterator[CXLogEventBroker]:
+    """A broker that is closed afterwards, also when the test fails."""
+    broker = await make_broker(url, spool_dir, **options)
+    try:
+        yield broker
+    finally:
+        await broker.close()
+
+
 @pytest.fixture
 async def broker(cx_url: str, tmp_path: Path) -> AsyncIterator[CXLogEventBroker]:
-    cx_broker = await make_broker(cx_url, tmp_path / "spool")
-    yield cx_broker
-    await cx_broker.close()
+    async with opened_broker(cx_url, tmp_path / "spool") as cx_broker:
+        yield cx_broker
+
+
+def publish(broker: CXLogEventBroker, events: Iterable[dict]) -> None:
+    """Publish ``events`` one by one, as Rasa's processor does."""
+    for event in events:
+        broker.publish(event)
 
 
 async def settled(broker: CXLogEventBroker) -> None:
@@ -55,24 +79,11 @@ async def settled(broker: CXLogEventBroker) -> None:
     await writer.drain()
 
 
-def chat_with_turns(sender_id: str, turns: int) -> Chat:
-    chat = Chat(sender_id)
-    for number in range(turns):
-        chat.user(f"where is order #{10000 + number}, mail me at x{number}@example.com", "track")
-        chat.reply("action_track_order", f"Order {10000 + number} ships tomorrow.")
-    return chat
-
-
-# Each turn above logs user + action + bot (action_listen is not kept).
-KEPT_PER_TURN = 3
-
-
 async def test_published_events_reach_the_store_redacted(
     broker: CXLogEventBroker, cx_url: str
 ) -> None:
     chat = chat_with_turns("s1", 3)
-    for event in chat.events:
-        broker.publish(event)
+    publish(broker, chat.events)
     await settled(broker)
     assert await table_counts(cx_url) == (1, 3, 3 * KEPT_PER_TURN)
     store = CXStore.from_url(cx_url, ABANDON_MINUTES)
@@ -86,8 +97,7 @@ async def test_publish_never_raises_on_garbage(broker: CXLogEventBroker, cx_url:
     for junk in (None, "text", 42, {"event": "user"}, {"sender_id": "s", "event": "bot"}):
         broker.publish(junk)  # type: ignore[arg-type]
     chat = chat_with_turns("s1", 1)
-    for event in chat.events:
-        broker.publish(event)
+    publish(broker, chat.events)
     await settled(broker)
     assert await table_counts(cx_url) == (1, 1, KEPT_PER_TURN)
 
@@ -96,69 +106,55 @@ async def test_locked_store_spools_then_replays_without_loss_or_duplicates(
     cx_url: str, tmp_path: Path
 ) -> None:
     database = cx_url.removeprefix("sqlite+aiosqlite:///")
-    broker = await make_broker(f"{cx_url}?timeout=0.2", tmp_path / "spool")
-    try:
+    async with opened_broker(f"{cx_url}?timeout=0.2", tmp_path / "spool") as broker:
         first, second = chat_with_turns("before", 2), chat_with_turns("during", 4)
-        for event in first.events:
-            broker.publish(event)
+        publish(broker, first.events)
         await settled(broker)
 
         lock = sqlite3.connect(database)
         lock.execute("BEGIN EXCLUSIVE")  # another process holding the database
-        for event in second.events[:10]:
-            broker.publish(event)
+        publish(broker, second.events[:10])
         await broker.writer.drain()
         await wait_for(lambda: broker.writer.spool.pending, "events to be spooled")
         spooled = broker.writer.spool.seal()
         assert spooled and "@example.com" not in "".join(p.read_text() for p in spooled)
-        for event in second.events[10:]:  # arrive while still locked: queued behind the spool
-            broker.publish(event)
+        publish(broker, second.events[10:])  # arrive while still locked: queued behind the spool
         await broker.writer.drain()
-        for event in first.events:  # a redelivery of what was already stored
-            broker.publish(event)
+        publish(broker, first.events)  # a redelivery of what was already stored
         lock.rollback()
         lock.close()
 
         await settled(broker)
         assert broker.writer.stats.spooled > 0 and broker.writer.stats.replayed > 0
-    finally:
-        await broker.close()
     assert await table_counts(cx_url) == (2, 6, 6 * KEPT_PER_TURN)
 
 
 async def test_store_down_at_start_spools_until_it_appears(tmp_path: Path) -> None:
     missing_dir = tmp_path / "not-yet"
-    url = f"sqlite+aiosqlite:///{missing_dir}/cxlog.db"
-    broker = await make_broker(url, tmp_path / "spool")
-    try:
+    url = sqlite_url(missing_dir / "cxlog.db")
+    async with opened_broker(url, tmp_path / "spool") as broker:
         # The engine created the directory and an empty 0600 database in it; a file in the
         # directory's place makes SQLite fail to open.
         (missing_dir / "cxlog.db").unlink()
         missing_dir.rmdir()
         missing_dir.write_text("not a directory")
         chat = chat_with_turns("s1", 2)
-        for event in chat.events:
-            broker.publish(event)
+        publish(broker, chat.events)
         await broker.writer.drain()
         await wait_for(lambda: broker.writer.spool.pending, "events to be spooled")
         missing_dir.unlink()
         missing_dir.mkdir()
         await settled(broker)
-    finally:
-        await broker.close()
     assert await table_counts(url) == (1, 2, 2 * KEPT_PER_TURN)
 
 
 async def test_a_full_queue_spills_to_the_spool_without_loss(cx_url: str, tmp_path: Path) -> None:
-    broker = await make_broker(cx_url, tmp_path / "spool", queue_size=5)  # overrun in one go
-    try:
+    # A queue of five: overrun in one go.
+    async with opened_broker(cx_url, tmp_path / "spool", queue_size=5) as broker:
         chat = chat_with_turns("s1", 20)
-        for event in chat.events:
-            broker.publish(event)
+        publish(broker, chat.events)
         assert broker.writer.stats.spooled > 0
         await settled(broker)
-    finally:
-        await broker.close()
     assert await table_counts(cx_url) == (1, 20, 20 * KEPT_PER_TURN)
 
 
@@ -171,19 +167,15 @@ async def test_close_spools_what_it_cannot_write_and_the_next_broker_replays_it(
     lock = sqlite3.connect(database)
     lock.execute("BEGIN EXCLUSIVE")
     chat = chat_with_turns("s1", 3)
-    for event in chat.events:
-        broker.publish(event)
+    publish(broker, chat.events)
     await broker.close()
     lock.rollback()
     lock.close()
     assert any(spool_dir.glob("cxlog-*.jsonl"))
 
-    restarted = await make_broker(cx_url, spool_dir)
-    try:
+    async with opened_broker(cx_url, spool_dir) as restarted:
         restarted.publish(chat.events[0])  # any activity; the replay also runs on its own
         await settled(restarted)
-    finally:
-        await restarted.close()
     assert await table_counts(cx_url) == (1, 3, 3 * KEPT_PER_TURN)
 
 
@@ -210,8 +202,7 @@ async def test_a_conversation_left_silent_is_swept_to_abandoned(
     silent = Chat("silent", start=time.time() - 2 * 3600)
     silent.user("where is my order", "track_order")
     silent.reply("utter_ask_order_number", "Which order number?")
-    for event in silent.events:
-        broker.publish(event)
+    publish(broker, silent.events)
     await settled(broker)
     store = CXStore.from_url(cx_url, ABANDON_MINUTES)
     try:

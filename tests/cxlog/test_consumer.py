@@ -22,9 +22,14 @@ from bot.cxlog.consumer import CXLogConsumer
 from bot.cxlog.models import Turn
 from bot.cxlog.store import CXStore
 from bot.settings import load_settings
-from tests.cxlog.conftest import ABANDON_MINUTES, table_counts
-from tests.cxlog.test_broker import KEPT_PER_TURN, WAIT_LIMIT_S, chat_with_turns
-from tests.support.processes import ServerProcess
+from bot.testing.processes import ServerProcess
+from tests.cxlog.helpers import (
+    ABANDON_MINUTES,
+    KEPT_PER_TURN,
+    WAIT_LIMIT_S,
+    chat_with_turns,
+    table_counts,
+)
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 

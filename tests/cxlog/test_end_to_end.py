@@ -15,9 +15,8 @@ from sqlalchemy import select
 from bot.cxlog.migrate import schema_is_current
 from bot.cxlog.models import Conversation, Feedback, Turn
 from bot.cxlog.store import CXStore
-from tests.cxlog.conftest import ABANDON_MINUTES
-from tests.cxlog.test_broker import WAIT_LIMIT_S
-from tests.support.processes import ServerProcess, api_url, say
+from bot.testing.processes import ServerProcess, api_url, say
+from tests.cxlog.helpers import ABANDON_MINUTES, WAIT_LIMIT_S
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,9 @@ from bot.backend.database import create_engine as backend_engine
 from bot.cxlog.spool import Spool
 from bot.cxlog.store import CXStore
 from bot.files import prepare_sqlite_file
+from bot.testing.project import sqlite_url
+from tests.cxlog.helpers import cx_events
 from tests.cxlog.rasa_events import Chat
-from tests.cxlog.test_store import cx_events
 
 
 def mode(path: Path) -> int:
@@ -28,7 +29,7 @@ def sidecars(path: Path) -> list[Path]:
 
 async def test_cx_store_database_and_its_directory(tmp_path: Path) -> None:
     path = tmp_path / "var" / "cxlog.db"
-    store = CXStore.from_url(f"sqlite+aiosqlite:///{path}", 30)
+    store = CXStore.from_url(sqlite_url(path), 30)
     try:
         await store.ensure_schema()
         chat = Chat("s1")
@@ -42,7 +43,7 @@ async def test_cx_store_database_and_its_directory(tmp_path: Path) -> None:
 
 async def test_backend_database(tmp_path: Path) -> None:
     path = tmp_path / "data" / "backend.db"
-    engine = backend_engine(f"sqlite+aiosqlite:///{path}")
+    engine = backend_engine(sqlite_url(path))
     async with engine.begin() as connection:
         await connection.execute(text("CREATE TABLE t (x INTEGER)"))
     await engine.dispose()

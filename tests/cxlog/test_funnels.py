@@ -13,8 +13,8 @@ from bot.cxlog.models import FlowProgress
 from bot.cxlog.retention import Subject, delete_conversations
 from bot.cxlog.store import CXStore
 from bot.settings import load_settings
+from tests.cxlog.helpers import project
 from tests.cxlog.rasa_events import Chat
-from tests.cxlog.test_projector import project
 
 ORDER = {"order_id": "10001", "status": "processing", "items": [{"name": "Jacket"}]}
 
@@ -39,6 +39,15 @@ def verified(chat: Chat, form: str, asks: str | None = None, question: str = "")
     return chat
 
 
+def succeeded(chat: Chat, action: str, reply: str | None = None) -> Chat:
+    """The flow's last action ran (saying ``reply``) and reported the task done."""
+    chat.action(action)
+    if reply is not None:
+        chat.bot(reply)
+    chat.slot("task_succeeded", True)
+    return chat
+
+
 def test_tracking_counts_the_furthest_step_over_a_failed_lookup_and_a_retry() -> None:
     chat = asked_for_an_order(Chat("t"), "track_order", "track_order_form")
     chat.user("10009", "inform")
@@ -49,9 +58,7 @@ def test_tracking_counts_the_furthest_step_over_a_failed_lookup_and_a_retry() ->
     assert progress(chat) == {"tracking": "started"}
     verified(chat, "track_order_form")
     assert progress(chat) == {"tracking": "verified"}
-    chat.action("action_track_order")
-    chat.bot("Order 10001 is on its way.")
-    chat.slot("task_succeeded", True)
+    succeeded(chat, "action_track_order", "Order 10001 is on its way.")
     assert progress(chat) == {"tracking": "done"}
 
 
@@ -74,8 +81,7 @@ def test_cancel_passes_each_step_in_order() -> None:
 def test_a_step_is_never_skipped() -> None:
     """The task done without the identity check (a script, not our forms) stays at started."""
     chat = asked_for_an_order(Chat("s"), "cancel_order", "cancel_order_form")
-    chat.action("action_cancel_order")
-    chat.slot("task_succeeded", True)
+    succeeded(chat, "action_cancel_order")
     assert progress(chat) == {"cancel": "started"}
 
 
@@ -125,9 +131,7 @@ def test_a_flow_left_later_for_another_stays_started() -> None:
 def test_a_return_with_everything_said_up_front_passes_eligible_and_done_at_once() -> None:
     chat = asked_for_an_order(Chat("r"), "return_item", "return_form")
     verified(chat, "return_form")  # item, reason and refund-or-exchange were in the first message
-    chat.action("action_create_return")
-    chat.bot("Return R-1 is booked.")
-    chat.slot("task_succeeded", True)
+    succeeded(chat, "action_create_return", "Return R-1 is booked.")
     assert progress(chat) == {"return": "done"}
 
 

@@ -14,6 +14,7 @@ from alembic import command
 
 from bot.cxlog.migrate import MIGRATIONS_DIR, alembic_config, upgrade
 from bot.files import prepare_sqlite_file
+from bot.testing.project import sqlite_url
 
 
 def _migrations_whose_last_revision_fails(tmp_path: Path) -> Path:
@@ -39,7 +40,7 @@ def _tables(path: Path) -> set[str]:
 
 def test_a_failing_upgrade_leaves_no_table_behind(tmp_path: Path) -> None:
     path = tmp_path / "cxlog.db"
-    url = f"sqlite+aiosqlite:///{path}"
+    url = sqlite_url(path)
     prepare_sqlite_file(url)
     config = alembic_config(url)
     config.set_main_option("script_location", str(_migrations_whose_last_revision_fails(tmp_path)))

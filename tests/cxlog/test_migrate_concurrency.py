@@ -16,7 +16,7 @@ import aio_pika
 
 from bot.cxlog.database import create_engine
 from bot.cxlog.migrate import schema_is_current
-from tests.support.processes import PROJECT_ROOT, ServerProcess, free_port
+from bot.testing.processes import PROJECT_ROOT, ServerProcess, free_port
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 

@@ -7,31 +7,15 @@ from datetime import timedelta
 
 import pytest
 
-from bot.cxlog.events import Sanitizer
 from bot.cxlog.models import Feedback, Handoff, Turn
 from bot.cxlog.projector import (
     Projection,
-    apply_event,
     close_if_silent,
     decide_outcome,
-    new_conversation,
     timestamp_to_datetime,
 )
-from bot.cxlog.redaction import Redactor
+from tests.cxlog.helpers import ABANDON_AFTER, project
 from tests.cxlog.rasa_events import Chat
-
-ABANDON_AFTER = timedelta(minutes=30)
-
-
-def project(chat: Chat, projection: Projection | None = None) -> Projection:
-    sanitizer = Sanitizer(Redactor(), frozenset({"customer_first_name"}))
-    events = sanitizer.sanitize_all(chat.events)
-    if projection is None:
-        start = timestamp_to_datetime(events[0]["timestamp"])
-        projection = Projection(new_conversation(chat.sender_id, start))
-    for event in events:
-        apply_event(projection, event, ABANDON_AFTER)
-    return projection
 
 
 def turns(projection: Projection) -> list[Turn]:

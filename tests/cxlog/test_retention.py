@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from bot.cxlog.models import Conversation, Feedback, ProcessedEvent, Turn
 from bot.cxlog.retention import Subject, delete_conversations, export_conversations, purge
 from bot.cxlog.store import CXStore
+from bot.testing.processes import PROJECT_ROOT
+from bot.testing.project import sqlite_url
+from tests.cxlog.helpers import cx_events, resolved_chat
 from tests.cxlog.rasa_events import Chat
-from tests.cxlog.test_store import cx_events, resolved_chat
-from tests.support.processes import PROJECT_ROOT
 
 NOW = datetime(2027, 6, 1, tzinfo=UTC)
 
@@ -118,7 +119,7 @@ async def test_cli_export_delete_purge(store: CXStore, cx_url: str) -> None:
 
 
 def test_cli_migrate_creates_a_fresh_store(tmp_path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/fresh/cxlog.db"
+    url = sqlite_url(tmp_path / "fresh" / "cxlog.db")
     migrated = run_cli(url, "migrate")
     assert migrated.returncode == 0, migrated.stderr
     assert (tmp_path / "fresh" / "cxlog.db").exists()

@@ -11,31 +11,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
-from bot.cxlog.broker import build_sanitizer
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import Conversation, Feedback, ProcessedEvent, Turn, metadata
 from bot.cxlog.projector import timestamp_to_datetime
 from bot.cxlog.store import CXStore
-from bot.settings import load_settings
-from tests.cxlog.conftest import ABANDON_MINUTES
+from tests.cxlog.helpers import ABANDON_MINUTES, cx_events, resolved_chat
 from tests.cxlog.rasa_events import Chat
-
-
-def cx_events(chat: Chat) -> list[dict]:
-    return build_sanitizer(load_settings()).sanitize_all(chat.events)
-
-
-def resolved_chat(sender_id: str = "s1") -> Chat:
-    chat = Chat(sender_id)
-    chat.session_start({"customer_id": "C-1"}, customer_id="C-1")
-    chat.user("hi, I'm at anna@example.com", "greet")
-    chat.reply("utter_greet", "Hello!")
-    chat.user("where is order #10001", "track_order", confidence=0.66)
-    chat.reply("action_track_order", "It ships tomorrow.")
-    chat.slot("csat", 5)
-    chat.user("bye", "goodbye")
-    chat.reply("utter_goodbye", "Bye!")
-    return chat
 
 
 async def counts(store: CXStore) -> tuple[int, int, int, int]:

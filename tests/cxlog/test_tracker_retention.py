@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from bot.cxlog.tracker_retention import purge_tracker_store
 from bot.files import prepare_sqlite_file
 from bot.settings import Settings
-from tests.support.processes import PROJECT_ROOT
+from bot.testing.processes import PROJECT_ROOT
 
 NOW = datetime.now(UTC)
 CUTOFF = NOW - timedelta(days=30)

@@ -12,7 +12,6 @@ import json
 import re
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.full_stack import FullStack
-from tests.support.processes import ServerProcess, action_server, api_url, say
-from tests.support.stack import BACKEND_TOKEN
-from tests.unit.test_holdout_is_held_out import normalise, training_texts
+from bot.testing.full_stack import FullStack
+from bot.testing.processes import api_url, say
+from tests.training_data import normalise, training_texts
 
 pytestmark = pytest.mark.slow
 
@@ -125,27 +123,9 @@ def run_journey(stack: FullStack, number: int, journey: dict[str, Any]) -> Outco
     return outcome
 
 
-class PatientStack(FullStack):
-    """The full stack with a backend timeout that survives a loaded test machine."""
-
-    def new_actions(self) -> ServerProcess:
-        env = {
-            "BACKEND_URL": self.api_url,
-            "BACKEND_TOKEN": BACKEND_TOKEN,
-            "BACKEND_READ_TIMEOUT": "15",
-        }
-        return action_server(self.action_port, self.logs, env, name="actions-customer-journeys")
-
-
-@pytest.fixture(scope="module")
-def stack(
-    trained_model: Path, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[FullStack]:
-    running = PatientStack(
-        trained_model, tmp_path_factory.mktemp("customer-journeys"), server_logs, 900
-    )
-    yield running
-    running.stop()
+# The shared ``stack`` fixture (tests/conftest.py) starts the servers with these: a backend
+# timeout that survives a loaded test machine, and time to boot on one.
+STACK_OPTIONS = {"actions_env": {"BACKEND_READ_TIMEOUT": "15"}, "start_timeout_s": 900}
 
 
 @pytest.mark.timeout(3600)  # ~80 conversations on a loaded machine

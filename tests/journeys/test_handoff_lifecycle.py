@@ -9,19 +9,13 @@ tests/browser run the gateway itself).
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.customer_token import sign_customer_token
-from tests.support.full_stack import FullStack
-from tests.support.processes import ServerProcess, action_server, api_url, say
-from tests.support.stack import BACKEND_TOKEN, TOKEN_SECRET
+from bot.testing.full_stack import FullStack
+from bot.testing.stack import TOKEN_SECRET
 
 pytestmark = pytest.mark.slow
 
@@ -30,57 +24,21 @@ CHANNELS = "+1 555 0100"
 AGENT_ONLINE = {"live_chat": {"available": True}}
 
 
-class TokenStack(FullStack):
-    """The full stack with the widget's token secret, so signed-in customers are recognised."""
-
-    def new_actions(self) -> ServerProcess:
-        env = {
-            "BACKEND_URL": self.api_url,
-            "BACKEND_TOKEN": BACKEND_TOKEN,
-            "WIDGET_TOKEN_SECRET": TOKEN_SECRET,
-        }
-        return action_server(self.action_port, self.logs, env, name="actions-journeys")
-
-    def chat(self, sender: str, text: str, metadata: dict | None = None) -> str:
-        replies = say(self.rasa, sender, text, metadata)
-        return "\n".join(reply.get("text", "") for reply in replies)
-
-    def rasa_api(self, sender: str, suffix: str, body: object | None = None) -> dict:
-        url = api_url(self.rasa, f"/conversations/{sender}/{suffix}")
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
-
-    def tickets(self, sender: str) -> list[tuple[str, str | None, str | None]]:
-        """(category, customer_id, email) of every ticket the backend stored for ``sender``."""
-        with sqlite3.connect(self.directory / "backend.db") as db:
-            return db.execute(
-                "SELECT category, customer_id, email FROM support_tickets"
-                " WHERE conversation_id = ? ORDER BY id",
-                (sender,),
-            ).fetchall()
+# The shared ``stack`` fixture (tests/conftest.py) starts the servers with these: the widget's
+# token secret, so signed-in customers are recognised.
+STACK_OPTIONS = {"actions_env": {"WIDGET_TOKEN_SECRET": TOKEN_SECRET}}
 
 
-@pytest.fixture(scope="module")
-def stack(
-    trained_model: Path, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TokenStack]:
-    running = TokenStack(trained_model, tmp_path_factory.mktemp("journeys"), server_logs)
-    yield running
-    running.stop()
-
-
-def test_after_an_agent_ends_the_handoff_the_bot_tracks_an_order(stack: TokenStack) -> None:
+def test_after_an_agent_ends_the_handoff_the_bot_tracks_an_order(stack: FullStack) -> None:
     sender = "journey-agent-ended"
-    stack.chat(sender, "hi there", AGENT_ONLINE)
-    handed = stack.chat(sender, "can i talk to a real person pls", AGENT_ONLINE)
+    stack.say(sender, "hi there", AGENT_ONLINE)
+    handed = stack.say(sender, "can i talk to a real person pls", AGENT_ONLINE)
     assert "colleague" in handed or "person from our team" in handed, handed
     assert stack.rasa_api(sender, "tracker")["paused"] is True
-    assert stack.chat(sender, "hello? anyone there", AGENT_ONLINE) == ""  # the agent's turn now
+    assert stack.say(sender, "hello? anyone there", AGENT_ONLINE) == ""  # the agent's turn now
     # Words for the agent are not answers for the bot: no slot takes their order or email.
     to_agent = "it's about order 20001, my email is sam.lee@example.com"
-    assert stack.chat(sender, to_agent, AGENT_ONLINE) == ""
+    assert stack.say(sender, to_agent, AGENT_ONLINE) == ""
     slots = stack.rasa_api(sender, "tracker")["slots"]
     assert slots["order_id"] is None and slots["email"] is None, slots
 
@@ -94,45 +52,45 @@ def test_after_an_agent_ends_the_handoff_the_bot_tracks_an_order(stack: TokenSta
             {"event": "resume"},
         ],
     )
-    asked = stack.chat(sender, "where is my order 10001", AGENT_ONLINE)
+    asked = stack.say(sender, "where is my order 10001", AGENT_ONLINE)
     assert "email" in asked.lower(), asked
     assert "lost" not in asked and "passing you" not in asked
-    tracked = stack.chat(sender, "alex.kim@example.com", AGENT_ONLINE)
+    tracked = stack.say(sender, "alex.kim@example.com", AGENT_ONLINE)
     assert "shipped" in tracked.lower() and "UPS" in tracked, tracked
 
 
 def test_no_agent_over_rest_one_ticket_with_email_then_the_bot_keeps_helping(
-    stack: TokenStack,
+    stack: FullStack,
 ) -> None:
     sender = "journey-no-agent"
-    first = stack.chat(sender, "i want to talk to a human")
+    first = stack.say(sender, "i want to talk to a human")
     assert "No one from our team can take a live chat right now" in first
     assert "email" in first.lower(), first
     assert stack.rasa_api(sender, "tracker")["paused"] is False
-    assert "doesn't look like an email" in stack.chat(sender, "my email is alex at example")
+    assert "doesn't look like an email" in stack.say(sender, "my email is alex at example")
 
-    opened = stack.chat(sender, "alex.kim@example.com")
+    opened = stack.say(sender, "alex.kim@example.com")
     [ticket_id] = set(TICKET.findall(opened))
     assert "alex.kim@example.com" in opened and CHANNELS in opened and " by " in opened
     assert stack.tickets(sender) == [("human_handoff", None, "alex.kim@example.com")]
 
-    contact = stack.chat(sender, "so how do I contact you?")
+    contact = stack.say(sender, "so how do I contact you?")
     assert ticket_id in contact and CHANNELS in contact, contact
-    again = stack.chat(sender, "just get me a person")
+    again = stack.say(sender, "just get me a person")
     assert ticket_id in again and "no need for another one" in again, again
     assert len(stack.tickets(sender)) == 1
 
-    tracked = stack.chat(sender, "where is my order 10001")
+    tracked = stack.say(sender, "where is my order 10001")
     assert "shipped" in tracked.lower() and "UPS" in tracked, tracked
 
 
 def test_a_signed_in_customer_gets_a_ticket_with_their_id_and_account_email(
-    stack: TokenStack,
+    stack: FullStack,
 ) -> None:
     sender = "journey-no-agent-known"
     token = {"customer_token": sign_customer_token("C1001", TOKEN_SECRET)}
-    stack.chat(sender, "hello", token)
-    opened = stack.chat(sender, "pass me to a human agent", token)
+    stack.say(sender, "hello", token)
+    opened = stack.say(sender, "pass me to a human agent", token)
     assert TICKET.search(opened), opened
     [(category, customer_id, email)] = stack.tickets(sender)
     assert (category, customer_id) == ("human_handoff", "C1001")
@@ -141,11 +99,11 @@ def test_a_signed_in_customer_gets_a_ticket_with_their_id_and_account_email(
 
 
 def test_two_messages_in_a_row_it_cannot_help_with_bring_a_person_and_no_repeats(
-    stack: TokenStack,
+    stack: FullStack,
 ) -> None:
     sender = "journey-circles"
     said = [
-        stack.chat(sender, text)
+        stack.say(sender, text)
         for text in (
             "blorp zzzk qwerty",
             "whats the capital of peru",
@@ -156,34 +114,34 @@ def test_two_messages_in_a_row_it_cannot_help_with_bring_a_person_and_no_repeats
     assert "from our team" not in said[0]
     assert all("person from our team" in text for text in said[1:]), said
     assert all(before != after for before, after in zip(said, said[1:], strict=False)), said
-    handed = stack.chat(sender, "yes")
+    handed = stack.say(sender, "yes")
     assert "No one from our team can take a live chat right now" in handed
 
 
 def test_nonsense_read_as_order_details_is_not_understood_and_counts_towards_a_person(
-    stack: TokenStack,
+    stack: FullStack,
 ) -> None:
     sender = "journey-nonsense-details"
     # NLU reads these as `inform` (details) with nothing in them: no "what shall I do with that
     # order?" menu, and the second in a row brings the offer of a person.
-    first, second = stack.chat(sender, "blorp fizzle"), stack.chat(sender, "fizzle blorp")
+    first, second = stack.say(sender, "blorp fizzle"), stack.say(sender, "fizzle blorp")
     assert "that order" not in first and "from our team" not in first, first
     assert "person from our team" in second, second
-    assert "what would you like to do" in stack.chat(sender, "10001").lower()
+    assert "what would you like to do" in stack.say(sender, "10001").lower()
 
 
-def test_another_language_gets_our_languages_and_a_person(stack: TokenStack) -> None:
-    answer = stack.chat("journey-german", "wo ist meine bestellung, ich warte seit einer woche")
+def test_another_language_gets_our_languages_and_a_person(stack: FullStack) -> None:
+    answer = stack.say("journey-german", "wo ist meine bestellung, ich warte seit einer woche")
     assert "English" in answer and "team" in answer, answer
 
 
 def test_a_bare_yes_or_no_after_a_finished_task_is_not_a_misunderstanding(
-    stack: TokenStack,
+    stack: FullStack,
 ) -> None:
     sender = "journey-bare-answers"
-    stack.chat(sender, "where is my order 10001")
-    assert "10001 has shipped" in stack.chat(sender, "alex.kim@example.com")
-    more = stack.chat(sender, "yes")  # nothing was asked: no "could you rephrase?"
+    stack.say(sender, "where is my order 10001")
+    assert "10001 has shipped" in stack.say(sender, "alex.kim@example.com")
+    more = stack.say(sender, "yes")  # nothing was asked: no "could you rephrase?"
     assert "anything else" in more.lower() and "rephrase" not in more, more
-    done = stack.chat(sender, "no")
+    done = stack.say(sender, "no")
     assert "anything else I can help" not in done and "rephrase" not in done, done

@@ -10,8 +10,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.support.processes import ServerProcess
-from tests.support.stack import Review, start_review
+from bot.testing.processes import ServerProcess
+from bot.testing.stack import Review, start_review
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ import bot.review.common.models  # noqa: F401 (registers the review tables in th
 from bot.cxlog.database import create_engine
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import metadata
-from tests.support.stack import ADMIN, AGENT, VIEWER, Review, signed_in, start_review
+from bot.testing.project import sqlite_url
+from bot.testing.stack import ADMIN, AGENT, VIEWER, Review, signed_in, start_review
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGE = "/agent/canned-replies"
@@ -135,7 +136,7 @@ def _review_schema_differences(connection: Connection) -> list:
 
 
 async def test_the_migrations_create_the_review_tables_as_modelled(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cx.db'}"
+    url = sqlite_url(tmp_path / "cx.db")
     await asyncio.to_thread(upgrade, url)  # alembic's env.py runs its own event loop
     engine = create_engine(url)
     try:

@@ -18,17 +18,15 @@ from aiohttp import web
 
 from bot.customer_token import sign_customer_token
 from bot.livechat.customer_panel import PANEL_TIMEOUT_S
-from tests.support.processes import ServerProcess, free_port
-from tests.support.stack import (
-    AGENT,
-    BACKEND_TOKEN,
+from bot.testing.processes import BACKEND_TOKEN, ServerProcess, free_port
+from bot.testing.stack import (
     TOKEN_SECRET,
     VIEWER,
     Review,
     Socket,
+    agent_inbox,
     hand_over,
     message_from,
-    open_inbox,
     open_widget,
     signed_in,
     start_review,
@@ -39,6 +37,13 @@ pytestmark = pytest.mark.slow
 
 def panel_url(review: Review, session_id: str) -> str:
     return f"{review.url}/api/agent/conversations/{session_id}/customer"
+
+
+async def panel_of(inbox: Socket, review: Review, session_id: str) -> dict:
+    """The customer panel as the agent of ``inbox`` reads it (it must answer 200)."""
+    async with inbox.session.get(panel_url(review, session_id)) as reply:
+        assert reply.status == 200
+        return await reply.json()
 
 
 def open_ticket(api_url: str, customer_id: str, summary: str) -> str:
@@ -79,13 +84,9 @@ async def test_a_verified_customer_with_orders_and_open_tickets(
     review: Review, backend: tuple[ServerProcess, str], http: aiohttp.ClientSession
 ):
     ticket_id = open_ticket(backend[1], "C1001", "Parcel arrived damaged")
-    agent = await signed_in(review.url, AGENT)
-    try:
-        inbox = await open_inbox(agent, review)
+    async with agent_inbox(review) as inbox:
         widget, session_id = await handed_over(http, review, inbox, "C1001")
-        async with agent.get(panel_url(review, session_id)) as reply:
-            assert reply.status == 200
-            panel = await reply.json()
+        panel = await panel_of(inbox, review, session_id)
         assert panel["verified"] is True and panel["customer_id"] == "C1001"
         assert panel["customer"]["email"] == "alex.kim@example.com"
         assert "10001" in [order["order_id"] for order in panel["orders"]]
@@ -94,45 +95,35 @@ async def test_a_verified_customer_with_orders_and_open_tickets(
         assert {ticket["status"] for ticket in panel["tickets"]} == {"open"}
         await widget.close()
         await inbox.close()
-    finally:
-        await agent.close()
 
 
 async def test_an_unverified_chat_says_so(review: Review, http: aiohttp.ClientSession):
-    agent = await signed_in(review.url, AGENT)
-    try:
-        inbox = await open_inbox(agent, review)
+    async with agent_inbox(review) as inbox:
         widget, session_id = await handed_over(http, review, inbox, None)
-        async with agent.get(panel_url(review, session_id)) as reply:
-            assert reply.status == 200
-            panel = await reply.json()
+        panel = await panel_of(inbox, review, session_id)
         assert panel["verified"] is False and "customer" not in panel
         assert panel["message"].startswith("Not verified")
         await widget.close()
         await inbox.close()
-    finally:
-        await agent.close()
 
 
 async def test_only_agents_see_the_panel_of_handed_off_chats(
     review: Review, http: aiohttp.ClientSession
 ):
-    agent = await signed_in(review.url, AGENT)
     viewer = await signed_in(review.url, VIEWER)
     try:
-        inbox = await open_inbox(agent, review)
-        widget, session_id = await handed_over(http, review, inbox, "C1001")
-        async with http.get(panel_url(review, session_id)) as stranger:
-            assert stranger.status == 401
-        async with viewer.get(panel_url(review, session_id)) as below:
-            assert below.status == 403 and "agent role" in (await below.json())["error"]
-        for other in ("web-" + "b" * 30, "not-a-widget-id"):
-            async with agent.get(panel_url(review, other)) as missing:
-                assert missing.status == 404 and "error" in await missing.json()
-        await widget.close()
-        await inbox.close()
+        async with agent_inbox(review) as inbox:
+            widget, session_id = await handed_over(http, review, inbox, "C1001")
+            async with http.get(panel_url(review, session_id)) as stranger:
+                assert stranger.status == 401
+            async with viewer.get(panel_url(review, session_id)) as below:
+                assert below.status == 403 and "agent role" in (await below.json())["error"]
+            for other in ("web-" + "b" * 30, "not-a-widget-id"):
+                async with inbox.session.get(panel_url(review, other)) as missing:
+                    assert missing.status == 404 and "error" in await missing.json()
+            await widget.close()
+            await inbox.close()
     finally:
-        await agent.close()
         await viewer.close()
 
 
@@ -173,21 +164,19 @@ async def test_a_backend_down_or_slow_gets_a_clear_answer(
     review = start_review(
         rasa_url, tmp_path, server_logs, name=f"review-backend-{trouble}", BACKEND_URL=backend_url
     )
-    agent = await signed_in(review.url, AGENT)
     try:
-        inbox = await open_inbox(agent, review)
-        widget, session_id = await handed_over(http, review, inbox, "C1001")
-        started = time.monotonic()
-        async with agent.get(panel_url(review, session_id)) as reply:
-            status, panel = reply.status, await reply.json()
-        assert time.monotonic() - started < PANEL_TIMEOUT_S + 2
-        if trouble == "slow":
-            assert status == 504 and "did not answer within" in panel["error"]
-        else:
-            assert status == 502 and "could not be reached" in panel["error"]
-        assert panel["verified"] is True and panel["customer_id"] == "C1001"
-        await widget.close()
-        await inbox.close()
+        async with agent_inbox(review) as inbox:
+            widget, session_id = await handed_over(http, review, inbox, "C1001")
+            started = time.monotonic()
+            async with inbox.session.get(panel_url(review, session_id)) as reply:
+                status, panel = reply.status, await reply.json()
+            assert time.monotonic() - started < PANEL_TIMEOUT_S + 2
+            if trouble == "slow":
+                assert status == 504 and "did not answer within" in panel["error"]
+            else:
+                assert status == 502 and "could not be reached" in panel["error"]
+            assert panel["verified"] is True and panel["customer_id"] == "C1001"
+            await widget.close()
+            await inbox.close()
     finally:
-        await agent.close()
         review.server.stop()

@@ -8,8 +8,8 @@ import aiohttp
 import pytest
 
 from bot.customer_token import sign_customer_token
-from tests.support.processes import free_port
-from tests.support.stack import (
+from bot.testing.processes import free_port
+from bot.testing.stack import (
     SHOP_ORIGIN,
     TOKEN_SECRET,
     Review,

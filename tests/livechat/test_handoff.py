@@ -18,15 +18,15 @@ import aiohttp
 import pytest
 
 from bot.livechat.hours import DAYS
-from tests.support.processes import ServerProcess
-from tests.support.stack import (
+from bot.testing.processes import BACKEND_TOKEN, ServerProcess
+from bot.testing.stack import (
     AGENT,
-    BACKEND_TOKEN,
     SECOND_AGENT,
     SECOND_AGENT_NAME,
     VIEWER,
     Review,
     Socket,
+    agent_inbox,
     hand_over,
     message_from,
     of_type,
@@ -136,9 +136,7 @@ async def test_agent_round_trip_then_the_bot_resumes(review: Review, http: aioht
 async def test_the_customer_reads_the_display_name_and_the_log_keeps_the_login(
     review: Review, http: aiohttp.ClientSession
 ):
-    agent = await signed_in(review.url, SECOND_AGENT)
-    try:
-        inbox = await open_inbox(agent, review)
+    async with agent_inbox(review, SECOND_AGENT) as inbox:
         widget, session_id = await handed_over(http, review)
         await inbox.expect(in_queue(session_id, agent=None))
         await inbox.send(type="reply", conversation=session_id, text="Ben here, one moment.")
@@ -172,17 +170,13 @@ async def test_the_customer_reads_the_display_name_and_the_log_keeps_the_login(
         await widget.expect(of_type("handoff", state="ended", agent=SECOND_AGENT_NAME))
         await widget.close()
         await inbox.close()
-    finally:
-        await agent.close()
 
 
 async def test_asked_in_words_handed_to_an_agent_and_back_the_bot_tracks_an_order(
     review: Review, http: aiohttp.ClientSession
 ):
     """The bot's own pause (not a replay): after the agent ends, the next request is handled."""
-    agent = await signed_in(review.url, AGENT)
-    try:
-        inbox = await open_inbox(agent, review)
+    async with agent_inbox(review) as inbox:
         widget, session_id, _ = await open_widget(http, review)
         await widget.send(type="message", text="can i talk to someone real please")
         await widget.expect(of_type("handoff", state="waiting"))
@@ -200,8 +194,6 @@ async def test_asked_in_words_handed_to_an_agent_and_back_the_bot_tracks_an_orde
         assert "UPS" in tracked["message"]["text"], tracked
         await widget.close()
         await inbox.close()
-    finally:
-        await agent.close()
 
 
 async def test_with_nobody_online_the_customer_gets_one_ticket_and_the_bot_back(
@@ -258,20 +250,18 @@ async def test_outside_working_hours_nobody_is_promised(
         BACKEND_URL=backend[1],
         HANDOFF_HOURS=f"{closed_day} 09:00-17:00",
     )
-    agent = await signed_in(closed.url, AGENT)
     try:
-        inbox = await open_inbox(agent, closed)
-        widget, _, _ = await open_widget(http, closed)
-        await widget.send(type="message", text="i need a person")
-        notice = await widget.expect(message_from("bot"))
-        assert (
-            f"offline right now (live chat hours: {closed_day} 09:00-17:00 (UTC))"
-            in (notice["message"]["text"])
-        )
-        await widget.close()
-        await inbox.close()
+        async with agent_inbox(closed) as inbox:
+            widget, _, _ = await open_widget(http, closed)
+            await widget.send(type="message", text="i need a person")
+            notice = await widget.expect(message_from("bot"))
+            assert (
+                f"offline right now (live chat hours: {closed_day} 09:00-17:00 (UTC))"
+                in (notice["message"]["text"])
+            )
+            await widget.close()
+            await inbox.close()
     finally:
-        await agent.close()
         closed.server.stop()
 
 
@@ -310,28 +300,22 @@ async def test_only_agents_reach_the_inbox(review: Review, http: aiohttp.ClientS
     ],
 )
 async def test_bad_agent_frames_are_refused(review: Review, frame: dict, error: str):
-    agent = await signed_in(review.url, AGENT)
-    try:
-        inbox = await open_inbox(agent, review)
+    async with agent_inbox(review) as inbox:
         await inbox.send(**frame)
         assert error in (await inbox.expect(of_type("error")))["message"]
         await inbox.close()
-    finally:
-        await agent.close()
 
 
 async def test_a_waiting_customer_survives_a_review_app_restart(
     review: Review, http: aiohttp.ClientSession
 ):
-    agent = await signed_in(review.url, AGENT)
-    try:
-        inbox = await open_inbox(agent, review)
+    async with agent_inbox(review) as inbox:
         widget, session_id = await handed_over(http, review)
         await widget.expect(of_type("handoff", state="waiting"))
         review.server.stop()
         review.server.start()
 
-        inbox = await open_inbox(agent, review)
+        inbox = await open_inbox(inbox.session, review)
         widget, _, history = await open_widget(http, review, session_id=session_id)
         assert history["handoff"] == {"state": "waiting", "agent": None}
         await inbox.expect(in_queue(session_id, reason=REASON))
@@ -343,5 +327,3 @@ async def test_a_waiting_customer_survives_a_review_app_restart(
         await widget.expect(of_type("handoff", state="ended"))
         await widget.close()
         await inbox.close()
-    finally:
-        await agent.close()

@@ -15,8 +15,8 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.testing.processes import PROJECT_ROOT
 from bot.training.nlu_eval import TEST_FRACTION, label_of, split_data
-from tests.support.processes import PROJECT_ROOT
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 CATALOGUE = {

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.processes import PROJECT_ROOT
 from bot.training.nlu_eval import evaluate_split
-from tests.support.processes import PROJECT_ROOT
 
 # Was 0.92 (0.946 measured) until the new report_delivery_problem intent and the international
 # shipping FAQ answer arrived: 0.906 after them. With the FAQ answers picked by FaqAnswerSelector

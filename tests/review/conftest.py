@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.review.harness import (
-    Browser,
-    build_template,
-    copy_database,
-    in_worker_thread,
-    review_settings,
-    running_review_app,
-)
+from bot.testing.project import copy_database, in_worker_thread
+from bot.testing.review_app import Browser, build_template, review_settings, running_review_app
 
 
 @pytest.fixture(scope="session")

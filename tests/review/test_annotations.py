@@ -7,7 +7,7 @@ from collections.abc import Callable
 from bot.cxlog.retention import Subject, delete_conversations
 from bot.cxlog.store import CXStore
 from bot.review.common.models import ConversationNote, ConversationTag
-from tests.review.harness import (
+from bot.testing.review_app import (
     Browser,
     conversation_id,
     count,

@@ -19,7 +19,7 @@ from bot.review.app import create_app
 from bot.review.auth.security import safe_next
 from bot.review.common.models import ConversationTag, LoginThrottle, ReviewSession, ReviewUser
 from bot.review.common.state import SESSION_COOKIE
-from tests.review.harness import (
+from bot.testing.review_app import (
     PASSWORD,
     Browser,
     Chat,

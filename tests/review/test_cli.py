@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from bot.cxlog.database import create_engine, session_factory
 from bot.review.common.models import ReviewUser
-from tests.review.harness import SECRET_KEY, sqlite_url
-from tests.support.processes import PROJECT_ROOT, ServerProcess, free_port
+from bot.testing.processes import PROJECT_ROOT, ServerProcess, free_port
+from bot.testing.project import sqlite_url
+from bot.testing.review_app import SECRET_KEY
 
 
 def bot_command(

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.review.harness import (
+from bot.testing.review_app import (
     MARCH,
     Browser,
     Chat,
@@ -20,6 +20,7 @@ from tests.review.harness import (
     senders,
     write_chats,
 )
+from tests.review.cases import FILTER_CASES
 
 
 @pytest.fixture
@@ -58,28 +59,6 @@ async def test_newest_first_with_the_summary_columns(viewer: Browser) -> None:
     page = await viewer.get("/conversations")
     for sender in ("c-email", "c-confused", "c-refund", "c-track"):
         assert sender in page.text
-
-
-FILTER_CASES = [
-    ("from=2026-03-02&to=2026-03-03", ["c-confused", "c-refund"]),
-    ("to=2026-03-01", ["c-track"]),
-    ("intent=request_refund", ["c-email", "c-refund"]),
-    ("intent=nlu_fallback", ["c-confused"]),
-    ("outcome=handed_off", ["c-refund"]),
-    ("outcome=abandoned", ["c-email", "c-confused"]),
-    ("outcome=open", []),
-    ("csat=1", ["c-confused"]),
-    ("fallback=yes", ["c-confused"]),
-    ("fallback=no", ["c-email", "c-refund", "c-track"]),
-    ("handoff=yes", ["c-refund"]),
-    ("q=refund", ["c-email", "c-refund"]),
-    ("q=REFU", ["c-email", "c-refund"]),
-    ("q=shoes refund", ["c-refund"]),
-    ("q=jane", []),  # the email address was redacted before it was stored
-    ("q=EMAIL", ["c-email"]),
-    ('q="refund" OR blorp NEAR(x) *', []),  # FTS syntax is not interpreted
-    ("intent=request_refund&q=shoes&handoff=yes&csat=2", ["c-refund"]),
-]
 
 
 @pytest.mark.parametrize(("query", "expected"), FILTER_CASES)

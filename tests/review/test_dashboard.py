@@ -8,8 +8,9 @@ import pytest
 from markupsafe import escape
 
 from bot.review.common.definitions import METRICS, OUTCOMES
-from tests.review.harness import MARCH, Browser, Chat, sample_chats, write_chats
-from tests.support.processes import PROJECT_ROOT
+from bot.testing.processes import PROJECT_ROOT
+from bot.testing.review_app import MARCH, Browser, Chat, sample_chats, write_chats
+from tests.review.ground_truth import assert_not_understood, assert_rates
 
 
 @pytest.fixture
@@ -36,17 +37,9 @@ async def test_metrics_for_a_date_range(viewer: Browser) -> None:
     assert data["outcomes"] == outcomes
     assert (data["decided"], data["open"]) == (7, 0)
     assert [day["count"] for day in data["per_day"]] == [1, 1, 1, 1, 3, 0, 0]
-    assert data["resolution_rate"] == pytest.approx(1 / 7)
-    assert data["containment_rate"] == pytest.approx(6 / 7)
-    assert data["handoff_rate"] == pytest.approx(1 / 7)
-    assert data["abandonment_rate"] == pytest.approx(5 / 7)
-    assert data["not_understood"] == {
-        "messages": 1,
-        "handled_messages": 7,
-        "message_rate": pytest.approx(1 / 7),
-        "conversations": 1,
-        "conversation_rate": pytest.approx(1 / 7),
-    }
+    assert_rates(data, resolution=1 / 7, containment=6 / 7, handoff=1 / 7, abandonment=5 / 7)
+    # not understood: messages, of the handled messages, rate; conversations, rate
+    assert_not_understood(data, 1, 7, pytest.approx(1 / 7), 1, pytest.approx(1 / 7))
     assert data["csat"]["average"] == pytest.approx((5 + 2 + 1) / 3)
     assert [d["count"] for d in data["csat"]["distribution"]] == [1, 1, 0, 0, 1]
     assert data["nps"] == {

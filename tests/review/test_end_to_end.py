@@ -16,8 +16,8 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import schema_is_current
 from bot.review.auth.users import create_user
 from bot.review.common.roles import Role
-from tests.review.harness import PASSWORD, Browser, review_settings, running_review_app
-from tests.support.processes import ServerProcess, api_url
+from bot.testing.processes import ServerProcess, api_url
+from bot.testing.review_app import PASSWORD, Browser, review_settings, running_review_app
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 from bot.cxlog.funnels import FLOWS
 from bot.review.common.definitions import FUNNEL_TERMS, FUNNELS
 from bot.review.dashboard.funnels import flow_funnel
-from tests.review.harness import Browser
+from bot.testing.review_app import Browser
 
 CANCEL = next(definition for definition in FUNNELS if definition.key == "cancel")
 

@@ -11,40 +11,20 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import Select
 
-from bot.review.conversations.filters import ConversationFilter, Cursor
+from bot.review.conversations.filters import Cursor
 from bot.review.conversations.queries import filtered, newest_first
-from tests.review.bulk import seed, sqlite_time
-from tests.review.harness import (
-    Browser,
-    build_template,
-    in_worker_thread,
-    review_settings,
-    running_review_app,
-    sqlite_url,
-)
+from bot.testing.bulk import FILTERS, seed, sqlite_time
+from bot.testing.project import in_worker_thread, sqlite_url
+from bot.testing.review_app import Browser, build_template, review_settings, running_review_app
 
 CONVERSATIONS = 100_000
-FILTERS = {
-    "everything": ConversationFilter(),
-    "date range": ConversationFilter(date_from=date(2025, 3, 1), date_to=date(2025, 3, 31)),
-    "outcome": ConversationFilter(outcome="handed_off"),
-    "csat": ConversationFilter(csat=1),
-    "fallback": ConversationFilter(had_fallback=True),
-    "handoff": ConversationFilter(had_handoff=False),
-    "intent": ConversationFilter(intent="intent_03"),
-    "tag": ConversationFilter(tag="escalate"),
-    "search": ConversationFilter(text="refund shoes"),
-    "combined": ConversationFilter(
-        date_from=date(2025, 3, 1), outcome="resolved", intent="track_order", csat=5
-    ),
-}
 ORDERED_BY_INDEX = ("everything", "date range", "outcome")
 DEEP_CURSOR = Cursor(datetime(2025, 11, 1, tzinfo=UTC), CONVERSATIONS // 10)
 FULL_SCAN = re.compile(r"^SCAN (conversations|turns|review_conversation_tags)\b(?!.*USING)")

@@ -28,11 +28,9 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.models import Turn
 from bot.review.nlu.setup import setup_nlu
 from bot.settings import Settings
-from bot.training.evaluate import ModelEvaluation
-from bot.training.gate import compare
-from bot.training.models import NluAnnotation, NluNewIntent
-from bot.training.store import Decision, ModelStore
-from tests.review.harness import (
+from bot.testing.processes import PROJECT_ROOT
+from bot.testing.project import copy_project
+from bot.testing.review_app import (
     Browser,
     Chat,
     count,
@@ -40,8 +38,10 @@ from tests.review.harness import (
     running_review_app,
     write_chats,
 )
-from tests.support.processes import PROJECT_ROOT
-from tests.support.project import copy_project
+from bot.training.evaluate import ModelEvaluation
+from bot.training.gate import compare
+from bot.training.models import NluAnnotation, NluNewIntent
+from bot.training.store import Decision, ModelStore
 
 LOYALTY = [
     "how many loyalty points do i have",
@@ -352,6 +352,14 @@ async def test_label_one_message_with_an_entity_then_bulk_label_two(nlu: Nlu) ->
     assert (await inbox(annotator, "done"))[text]["intent"] == "complaint"
 
 
+async def refused(nlu: Nlu, path: str, body: dict, status: int, problem: str) -> None:
+    """An annotator's POST of ``body`` to ``path`` is answered ``status``, naming ``problem``."""
+    annotator = await nlu.signed_in("annotator")
+    reply = await send(annotator, path, body)
+    assert reply.status == status, reply.text
+    assert problem in reply.json()["error"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "problem"),
     [
@@ -395,10 +403,7 @@ async def test_label_one_message_with_an_entity_then_bulk_label_two(nlu: Nlu) ->
 async def test_bad_labels_are_refused_and_store_nothing(
     nlu: Nlu, body: dict, status: int, problem: str
 ) -> None:
-    annotator = await nlu.signed_in("annotator")
-    reply = await send(annotator, "/api/nlu/labels", body)
-    assert reply.status == status, reply.text
-    assert problem in reply.json()["error"]
+    await refused(nlu, "/api/nlu/labels", body, status, problem)
     assert await count(nlu.settings.cx_database_url, NluAnnotation) == 0
 
 
@@ -465,10 +470,7 @@ async def test_new_intent_labels_its_message_and_joins_the_choices(nlu: Nlu) -> 
 async def test_bad_new_intents_are_refused_and_store_nothing(
     nlu: Nlu, body: dict, status: int, problem: str
 ) -> None:
-    annotator = await nlu.signed_in("annotator")
-    reply = await send(annotator, "/api/nlu/intents", body)
-    assert reply.status == status, reply.text
-    assert problem in reply.json()["error"]
+    await refused(nlu, "/api/nlu/intents", body, status, problem)
     assert await count(nlu.settings.cx_database_url, NluNewIntent) == 0
     assert await count(nlu.settings.cx_database_url, NluAnnotation) == 0
 

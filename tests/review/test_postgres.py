@@ -13,20 +13,20 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.cxlog.migrate import upgrade
-from tests.review.harness import (
+from bot.testing.project import in_worker_thread
+from bot.testing.review_app import (
     MARCH,
     Browser,
     Chat,
     create_users,
-    in_worker_thread,
     review_settings,
     running_review_app,
     sample_chats,
     senders,
     write_chats,
 )
-from tests.review.test_conversations import FILTER_CASES
-from tests.review.test_ground_truth import (
+from tests.review.cases import FILTER_CASES
+from tests.review.ground_truth import (
     FUNNELS_ON_3_MAY,
     expected_funnels,
     funnel_scripts,

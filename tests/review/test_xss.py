@@ -10,47 +10,12 @@ page that shows them must contain the escaped text and never the raw markup. The
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from markupsafe import escape
 
-from tests.review.harness import MARCH, Browser, Chat, write_chats
-from tests.support.bad_inputs import bad_inputs
-
-EXTRA_PAYLOADS = (
-    "</script><script>alert(document.domain)</script>",
-    "';alert(1);//",
-    '" autofocus onfocus="alert(1)',
-    "{{ 7*7 }}{% raw %}",
-    "<style>*{display:none}</style>",
-)
-MARKUP = set("<>\"'&")
-
-
-def payloads() -> list[str]:
-    corpus = [text for text in bad_inputs() if MARKUP & set(text) and len(text) < 500]
-    return list(dict.fromkeys([*corpus, *EXTRA_PAYLOADS]))
-
-
-def hostile_chats() -> list[Chat]:
-    chats = []
-    for number, payload in enumerate(payloads()):
-        chat = (
-            Chat(f"x{number}{payload}"[:255], MARCH + timedelta(minutes=number))
-            .say(
-                payload,
-                f"intent{payload}"[:100],
-                0.4,
-                entities=[{"entity": "product", "value": payload}],
-            )
-            .slot("customer_id", payload[:64])
-            .bot(f"You said: {payload}")
-            .slot("csat", 2)
-            .slot("feedback_comment", payload)
-        )
-        chats.append(chat)
-    return chats
+from bot.testing.review_app import Browser, write_chats
+from tests.review.cases import hostile_chats, payloads
 
 
 def stored_strings(detail: dict[str, Any]) -> list[str]:

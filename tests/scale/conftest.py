@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
@@ -18,7 +17,7 @@ import pytest
 import redis
 
 from bot.deploy.nginx import BalancerLayout, write_nginx_conf
-from tests.support.processes import (
+from bot.testing.processes import (
     PROJECT_ROOT,
     ServerProcess,
     action_server,
@@ -26,21 +25,10 @@ from tests.support.processes import (
     rasa_server,
     start_all,
 )
+from tests.scale.helpers import ScaleStack
 
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
-
-
-@dataclass
-class ScaleStack:
-    nodes: list[ServerProcess]
-    balancer_url: str  # the public listener: customer channels only
-    api_url: str  # the loopback listener for Rasa's HTTP API
-    access_log: Path
-    env: dict[str, str]
-
-    def node_url(self, index: int) -> str:
-        return self.nodes[index].health_url.removesuffix("/status")
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ import uuid
 import aiohttp
 import pytest
 
-from tests.scale.conftest import ScaleStack
-from tests.support.processes import RASA_AUTH_TOKEN
+from bot.testing.processes import RASA_AUTH_TOKEN
+from tests.scale.helpers import ScaleStack
 
 pytestmark = pytest.mark.slow
 

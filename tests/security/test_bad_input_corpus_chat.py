@@ -7,8 +7,8 @@ import uuid
 import pytest
 import requests  # test-side HTTP client only
 
+from bot.testing.processes import ServerProcess, api_url
 from tests.support.bad_inputs import bad_inputs
-from tests.support.processes import ServerProcess, api_url
 
 pytestmark = pytest.mark.slow
 

@@ -8,26 +8,16 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.channels.guarded_rest import NO_REPLY_TEXT
-from tests.support.full_stack import FullStack
+from bot.testing.full_stack import FullStack
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def stack(
-    trained_model: Path, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[FullStack]:
-    """One stack for the module (Rasa takes long to boot); each test leaves it running, except
-    the last, which takes the backend down for good."""
-    running = FullStack(trained_model, tmp_path_factory.mktemp("faults"), server_logs)
-    yield running
-    running.stop()
+# One ``stack`` for the module (tests/conftest.py): each test leaves it running, except the last,
+# which takes the backend down for good.
 
 
 def stored_user_texts(cx_path: Path, sender: str) -> list[str]:

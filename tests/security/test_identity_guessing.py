@@ -13,7 +13,6 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
 from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,9 +21,9 @@ import pytest
 import yaml
 
 from bot.customer_token import sign_customer_token
-from tests.security.test_rest_channel import user_events, webhook
-from tests.support.full_stack import FullStack
-from tests.support.processes import PROJECT_ROOT, ServerProcess
+from bot.testing.full_stack import FullStack
+from bot.testing.processes import PROJECT_ROOT, ServerProcess
+from tests.security.helpers import user_events, webhook
 
 pytestmark = pytest.mark.slow
 
@@ -49,19 +48,11 @@ def is_cooling_off(reply: str) -> bool:
     return reply.startswith(template.split("{minutes}")[0])
 
 
-@pytest.fixture(scope="module")
-def stack(
-    trained_model: Path, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[FullStack]:
-    running = FullStack(
-        trained_model,
-        tmp_path_factory.mktemp("identity"),
-        server_logs,
-        actions_env={"WIDGET_TOKEN_SECRET": TOKEN_SECRET},
-        rasa_env={"TRUSTED_PROXIES": PROXY},
-    )
-    yield running
-    running.stop()
+# The shared ``stack`` fixture (tests/conftest.py) starts the servers with these.
+STACK_OPTIONS = {
+    "actions_env": {"WIDGET_TOKEN_SECRET": TOKEN_SECRET},
+    "rasa_env": {"TRUSTED_PROXIES": PROXY},
+}
 
 
 def chat(

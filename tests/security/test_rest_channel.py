@@ -8,19 +8,10 @@ import uuid
 import pytest
 import requests  # test-side HTTP client only; the product itself uses aiohttp
 
-from tests.support.processes import ServerProcess, api_url
+from bot.testing.processes import ServerProcess
+from tests.security.helpers import user_events, webhook
 
 pytestmark = pytest.mark.slow
-
-
-def webhook(rasa: ServerProcess) -> str:
-    return rasa.health_url.replace("/status", "/webhooks/rest/webhook")
-
-
-def user_events(rasa: ServerProcess, sender: str) -> list[dict]:
-    url = api_url(rasa, f"/conversations/{sender}/tracker")
-    events = requests.get(url, timeout=30).json().get("events") or []
-    return [event for event in events if event["event"] == "user"]
 
 
 def test_valid_message_is_answered(rasa_stack: ServerProcess) -> None:

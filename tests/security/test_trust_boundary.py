@@ -25,15 +25,16 @@ import requests  # test-side HTTP client only
 from bot.deploy.nginx import BalancerLayout, render_nginx_conf
 from bot.rasa_server import rasa_argv
 from bot.settings import Settings
-from tests.support.full_stack import FullStack
-from tests.support.processes import (
+from bot.testing.full_stack import FullStack
+from bot.testing.processes import (
     ACTION_SERVER_TOKEN,
+    BACKEND_TOKEN,
     PROJECT_ROOT,
     RASA_AUTH_TOKEN,
     ServerProcess,
     api_url,
 )
-from tests.support.stack import AGENT, BACKEND_TOKEN, Review, signed_in, start_review
+from bot.testing.stack import AGENT, Review, signed_in, start_review
 
 pytestmark = pytest.mark.slow
 
@@ -41,14 +42,6 @@ TEN_MB = 10 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"
 VICTIM = "C1001"  # seeded: Alex Kim, order 10001 shipped with UPS tracking 1Z999AA10123456784
 VICTIM_NAME, VICTIM_TRACKING = "Alex", "1Z999AA10123456784"
-
-
-@pytest.fixture(scope="module")
-def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullStack]:
-    directory = tmp_path_factory.mktemp("trust-boundary")
-    full = FullStack(trained_model, directory, directory / "logs")
-    yield full
-    full.stop()
 
 
 @pytest.fixture(scope="module")

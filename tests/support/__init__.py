@@ -1,1 +1,1 @@
-"""Helpers shared by the test suites: real processes on loopback ports."""
+"""What only the test suites share: the bad-input corpus (bot/testing starts the servers)."""

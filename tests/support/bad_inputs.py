@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from tests.support.processes import PROJECT_ROOT
+from bot.testing.processes import PROJECT_ROOT
 
 TEN_MEGABYTES = 10 * 1024 * 1024
 

@@ -13,25 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.models import Conversation, Turn
-from tests.support.project import copy_project
-
-GIFT_CARD_MESSAGES = [
-    "how much is left on my gift card",
-    "whats the balance of my giftcard",
-    "check gift card balance please",
-    "can i see how much money is on my gift card",
-    "gift card balance?",
-    "is there still credit on my gift voucher card",
-    "how do i check the remaining balance on a gift card",
-    "my gift card balance",
-    "what's my giftcard worth now",
-    "how much credit does my gift card have left",
-]
+from bot.testing.project import copy_project, sqlite_url
 
 
 @pytest.fixture
 async def cx_session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cx.db'}"
+    url = sqlite_url(tmp_path / "cx.db")
     await asyncio.to_thread(upgrade, url)  # alembic runs its own event loop
     engine = create_engine(url)
     async with session_factory(engine)() as session:

@@ -12,14 +12,14 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from bot.testing.processes import VENV_BIN
 from bot.training.domain_edit import add_intent, remove_intent
 from bot.training.evaluate import load_examples
 from bot.training.export import DAMAGED, DUPLICATE, PLACEHOLDERS_ONLY, export, plan_export
 from bot.training.inbox import create_intent, inbox_items, label
 from bot.training.models import NluAnnotation
 from bot.training.unlearn import remove_learned_intent, reopen_labels
-from tests.support.processes import VENV_BIN
-from tests.training.conftest import GIFT_CARD_MESSAGES
+from tests.training.gift_cards import GIFT_CARD_MESSAGES
 
 ANSWER = "You can check your gift card balance at example.com/giftcards."
 

@@ -13,7 +13,7 @@ from bot.training.inbox import (
     mark_turn,
     text_key,
 )
-from tests.training.conftest import GIFT_CARD_MESSAGES
+from tests.training.gift_cards import GIFT_CARD_MESSAGES
 
 UNRELATED = [
     "do you sell socks", "is the shop open on sunday", "i like turtles", "can i pay in bitcoin",

@@ -26,6 +26,16 @@ import requests  # test-side HTTP client only
 from bot.cxlog.database import in_session
 from bot.cxlog.migrate import upgrade
 from bot.settings import load_settings
+from bot.testing.processes import (
+    RASA_AUTH_TOKEN,
+    ServerProcess,
+    api_url,
+    free_port,
+    rasa_server,
+    say,
+    write_endpoints,
+)
+from bot.testing.project import copy_project, sqlite_url
 from bot.training.candidate import train_candidate
 from bot.training.commands import evaluate_candidate
 from bot.training.discovery import discover
@@ -35,16 +45,6 @@ from bot.training.promote import promote, rollback
 from bot.training.store import ModelStore
 from bot.training.surfacing import Surfacing, load_surfacing
 from bot.training.unlearn import remove_learned_intent
-from tests.support.processes import (
-    RASA_AUTH_TOKEN,
-    ServerProcess,
-    api_url,
-    free_port,
-    rasa_server,
-    say,
-    write_endpoints,
-)
-from tests.support.project import copy_project
 
 # Three real trainings: minutes on an idle two-core machine, more when it is shared.
 pytestmark = [pytest.mark.slow, pytest.mark.trains, pytest.mark.timeout(1800)]
@@ -117,7 +117,7 @@ def loop(
     served by its own Rasa + CX log."""
     work = tmp_path_factory.mktemp("learning-loop")
     project = copy_project(work / "project")
-    cx_url = f"sqlite+aiosqlite:///{work / 'cx.db'}"
+    cx_url = sqlite_url(work / "cx.db")
     upgrade(cx_url)
     settings = replace(
         load_settings(),

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.testing.processes import PROJECT_ROOT
 from bot.training.novelty import (
     Embedder,
     NoveltyModel,
@@ -17,7 +18,6 @@ from bot.training.novelty import (
     strip_placeholders,
     training_examples,
 )
-from tests.support.processes import PROJECT_ROOT
 
 KEPT = ("faq/gift_wrap", "greet", "track_order")
 

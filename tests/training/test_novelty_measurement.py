@@ -29,10 +29,11 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.store import CXStore
 from bot.settings import Settings
+from bot.testing.processes import PROJECT_ROOT
+from bot.testing.project import sqlite_url
 from bot.training.inbox import inbox_items, text_key
 from bot.training.nlu_eval import predicted_label
 from bot.training.surfacing import load_surfacing
-from tests.support.processes import PROJECT_ROOT
 from tests.training.novelty_messages import KNOWN, NEVER_TAUGHT
 
 TODAY_REASONS = {"fallback", "low_confidence", "ambiguous"}
@@ -73,7 +74,7 @@ async def test_never_taught_questions_reach_the_inbox_and_known_ones_do_not(
     assert len(NEVER_TAUGHT) >= 20 and len(known) >= 60
     parses = await _parse(texts)
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cx.db'}"
+    url = sqlite_url(tmp_path / "cx.db")
     await asyncio.to_thread(upgrade, url)
     sanitizer = build_sanitizer(Settings())
     start = datetime.now(UTC) - timedelta(hours=1)

@@ -16,11 +16,12 @@ from bot.cxlog.database import create_engine, session_factory
 from bot.cxlog.migrate import upgrade
 from bot.cxlog.store import CXStore
 from bot.settings import Settings
+from bot.testing.processes import PROJECT_ROOT
+from bot.testing.project import sqlite_url
+from bot.testing.review_app import Chat, write_chats
 from bot.training.discovery import discover
 from bot.training.inbox import InboxItem, inbox_items
 from bot.training.surfacing import Surfacing, load_surfacing
-from tests.review.harness import Chat, write_chats
-from tests.support.processes import PROJECT_ROOT
 
 START = datetime.now(UTC) - timedelta(hours=3)
 WRAP_ANSWER = "Tick 'This is a gift' at checkout to add gift wrapping."
@@ -48,7 +49,7 @@ def surfacing() -> Surfacing:
 
 @pytest.fixture
 async def database(tmp_path: Path) -> AsyncIterator[str]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cx.db'}"
+    url = sqlite_url(tmp_path / "cx.db")
     await asyncio.to_thread(upgrade, url)
     yield url
 

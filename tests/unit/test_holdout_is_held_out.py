@@ -8,24 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.processes import PROJECT_ROOT
 from bot.training.evaluate import load_examples
-from tests.support.processes import PROJECT_ROOT
+from tests.training_data import normalise, training_texts
 
 EVALUATION = PROJECT_ROOT / "evaluation"
 CLINC150 = PROJECT_ROOT.parent / "shared" / "eval" / "clinc150" / "data_full.json"
 # One- and two-word stock phrases ("thank you", "no thanks") are the language, not copied sentences.
 MIN_WORDS_OF_A_SENTENCE = 3
-
-
-def normalise(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def training_texts() -> set[str]:
-    texts: set[str] = set()
-    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
-        texts |= {normalise(text) for text, _ in load_examples(path)}
-    return texts
 
 
 def test_no_holdout_sentence_is_in_training_data() -> None:

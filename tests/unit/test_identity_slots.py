@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import yaml
 
-from tests.support.processes import PROJECT_ROOT
+from bot.testing.processes import PROJECT_ROOT
 
 # customer_id skips the email check; the names and email are shown back; verified_order holds
 # order details; recent_order_id is the order offered to a signed-in customer.

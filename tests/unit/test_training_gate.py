@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.project import sqlite_url
 from bot.training.evaluate import ModelEvaluation, domain_labels, intent_report, predicted_label
 from bot.training.gate import compare, topic_words
 from bot.training.promote import AlreadyRolledBack, rollback
@@ -147,7 +148,7 @@ def test_comparing_on_a_fresh_checkout_uses_the_written_questions_only(
     from bot.settings import Settings
     from bot.training.commands import _live_questions
 
-    never_migrated = f"sqlite+aiosqlite:///{tmp_path / 'cx.db'}"
+    never_migrated = sqlite_url(tmp_path / "cx.db")
     project = Path(__file__).resolve().parents[2]
     settings = replace(Settings(), cx_database_url=never_migrated, project_dir=project)
     assert _live_questions(settings) == []

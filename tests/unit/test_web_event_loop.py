@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.support.processes import PROJECT_ROOT
+from bot.testing.processes import PROJECT_ROOT
 
 SCRIPT = textwrap.dedent(
     """

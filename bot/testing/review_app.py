@@ -6,15 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from ssl import SSLContext
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -29,24 +27,13 @@ from bot.review.auth.users import create_user
 from bot.review.common.models import ReviewUser
 from bot.review.common.roles import Role
 from bot.settings import Settings
+from bot.testing.project import sqlite_url
 
 SECRET_KEY = "review-test-secret-key-0123456789"
 PASSWORD = "correct horse battery staple"
 # One account per role, created once in the template database.
 USERS = {role.label: role for role in Role}
 WRITE_BATCH = 2000
-
-T = TypeVar("T")
-
-
-def in_worker_thread(function: Callable[..., T], *args: Any) -> T:
-    """Run code that starts its own event loop (alembic's env.py) away from pytest's loop."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args).result()
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
 
 
 def review_settings(database_url: str, **overrides: Any) -> Settings:
@@ -70,11 +57,6 @@ def build_template(path: Path) -> Path:
     upgrade(url)
     asyncio.run(create_users(url))
     return path
-
-
-def copy_database(template: Path, target: Path) -> str:
-    shutil.copyfile(template, target)
-    return sqlite_url(target)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Start the product's real servers as subprocesses on free loopback ports and stop them cleanly.
 
-Tests talk to these over HTTP exactly like production clients do; nothing of ours is mocked.
+Tests and benchmarks talk to these over HTTP exactly like production clients do; nothing of ours
+is mocked. Every server is started as the Procfile starts it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from bot.testing.project import PROJECT_ROOT, sqlite_url
+
 VENV_BIN = Path(sys.executable).parent
 # The keys `make run` generates into .env; the test servers get these fixed ones.
 RASA_AUTH_TOKEN = "tests-rasa-api-token-8d2f41"
 ACTION_SERVER_TOKEN = "tests-action-server-token-3b9e07"
 SERVER_TOKENS = {"RASA_AUTH_TOKEN": RASA_AUTH_TOKEN, "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN}
+BACKEND_TOKEN = "widget-tests-backend-token"
 
 
 def free_port() -> int:
@@ -109,6 +112,11 @@ class ServerProcess:
             self.process.wait()
 
     @property
+    def pid(self) -> int:
+        assert self.process is not None, "launch() first"
+        return self.process.pid
+
+    @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
@@ -117,6 +125,59 @@ class ServerProcess:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def bot_cli(env: dict[str, str], *args: str, stdin: str = "") -> None:
+    """``python -m bot ARGS`` in the project root with ``env`` (the whole environment)."""
+    python = str(VENV_BIN / "python")
+    subprocess.run(  # noqa: S603 (our own command line)
+        [python, "-m", "bot", *args], input=stdin.encode(), cwd=PROJECT_ROOT, env=env, check=True
+    )
+
+
+def backend_server(
+    database_url: str,
+    log_dir: Path,
+    token: str = BACKEND_TOKEN,
+    name: str = "backend",
+    env: dict[str, str] | None = None,
+) -> ServerProcess:
+    """``python -m bot backend serve`` on a free port (not started; the database as it is)."""
+    port = free_port()
+    env = {
+        "BOT_HOST": "127.0.0.1",
+        "BACKEND_PORT": str(port),
+        "BACKEND_DATABASE_URL": database_url,
+        "BACKEND_TOKEN": token,
+        **(env or {}),
+    }
+    command = [str(VENV_BIN / "python"), "-m", "bot", "backend", "serve"]
+    return ServerProcess(name, command, f"http://127.0.0.1:{port}/api/v1/health", log_dir, env)
+
+
+def backend_api_url(backend: ServerProcess) -> str:
+    return backend.health_url.removesuffix("/health")
+
+
+def migrate_and_seed_backend(database_url: str) -> None:
+    """``bot backend migrate`` and ``bot backend seed`` through the real command line."""
+    env = {**os.environ, "BACKEND_DATABASE_URL": database_url}
+    for step in ("migrate", "seed"):
+        bot_cli(env, "backend", step)
+
+
+def start_backend(
+    directory: Path,
+    log_dir: Path,
+    token: str = BACKEND_TOKEN,
+    name: str = "backend",
+    timeout_s: float = 180.0,
+) -> tuple[ServerProcess, str]:
+    """The reference backend on a migrated, seeded database; returns it and its API URL."""
+    database_url = sqlite_url(directory / "backend.db")
+    migrate_and_seed_backend(database_url)
+    server = backend_server(database_url, log_dir, token, name).start(timeout_s)
+    return server, backend_api_url(server)
 
 
 def action_server(
@@ -128,11 +189,17 @@ def action_server(
     return ServerProcess(name, command, f"http://127.0.0.1:{port}/health", log_dir, env)
 
 
-def write_endpoints(directory: Path, action_url: str, overrides: dict | None = None) -> Path:
+def write_endpoints(
+    directory: Path,
+    action_url: str,
+    overrides: dict | None = None,
+    without: Sequence[str] = (),
+) -> Path:
     """A copy of endpoints.yml with a private tracker database and the given action server.
 
     The tracker store keeps its shipped type and options (the cached SQL store); only its
-    database file moves into `directory`.
+    database file moves into `directory`. ``without`` names sections to drop (``event_broker``:
+    no CX logging).
     """
     text = (
         (PROJECT_ROOT / "endpoints.yml")
@@ -144,6 +211,8 @@ def write_endpoints(directory: Path, action_url: str, overrides: dict | None = N
     tracker_db = str(directory / "tracker.db")
     config["tracker_store"] = {**config["tracker_store"], "dialect": "sqlite", "db": tracker_db}
     config.update(overrides or {})
+    for section in without:
+        config.pop(section, None)
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -157,18 +226,47 @@ def rasa_server(
     env: dict[str, str] | None = None,
     name: str = "rasa",
     credentials: Path = PROJECT_ROOT / "credentials.yml",
+    launcher: Sequence[str] = (),
 ) -> ServerProcess:
     """``python -m bot.rasa_server`` as the Procfile starts it: API behind the test token.
 
     Its health URL (``/status``) answers 401 without the token, which still proves it is up.
+    ``launcher`` replaces ``python -m bot.rasa_server`` (the benchmarks' stock bot runs as
+    ``rasa run --enable-api``).
     """
+    launcher = list(launcher) or [str(VENV_BIN / "python"), "-m", "bot.rasa_server"]
     command = [
-        str(VENV_BIN / "python"), "-m", "bot.rasa_server", "--interface", "127.0.0.1",
+        *launcher, "--interface", "127.0.0.1",
         "--port", str(port), "--model", str(model), "--endpoints", str(endpoints),
         "--credentials", str(credentials),
     ]  # fmt: skip
     env = {"SANIC_REQUEST_MAX_SIZE": "1048576", **SERVER_TOKENS, **(env or {})}
     return ServerProcess(name, command, f"http://127.0.0.1:{port}/status", log_dir, env)
+
+
+# Every client of a test server connects from 127.0.0.1: the REST channel's per-address limits
+# are raised (the limiter itself is unit-tested); the per-sender ones stay as shipped.
+LOOPBACK_LIMITS = {"ip_per_minute": 100_000, "ip_burst": 10_000}
+
+
+def configured_rasa(
+    directory: Path,
+    action_url: str,
+    model: Path,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    name: str = "rasa",
+    port: int | None = None,
+    without: Sequence[str] = (),
+    rest_limits: dict[str, int] | None = None,
+) -> ServerProcess:
+    """Rasa (on ``port``, a free one if None) with its own endpoints.yml (a private tracker
+    database, ``action_url``, no ``without`` sections) and credentials.yml (``rest_limits``,
+    LOOPBACK_LIMITS unless given) written into ``directory``; not started."""
+    endpoints = write_endpoints(directory, action_url, without=without)
+    limits = LOOPBACK_LIMITS if rest_limits is None else rest_limits
+    credentials = write_credentials(directory, **limits)
+    return rasa_server(port or free_port(), model, endpoints, log_dir, env, name, credentials)
 
 
 def api_url(rasa: ServerProcess, path: str, **params: str) -> str:

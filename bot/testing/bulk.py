@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from bot.review.conversations.filters import ConversationFilter
 
 INTENTS = [f"intent_{n:02}" for n in range(20)] + ["track_order", "request_refund"]
 WORDS = [
@@ -27,6 +29,23 @@ WORDS = [
 OUTCOME_WEIGHTS = {"resolved": 55, "handed_off": 15, "abandoned": 15, "unresolved": 10, "open": 5}
 TAGS = ["refund-bug", "good-example", "escalate"]
 YEAR_START = datetime(2025, 1, 1, tzinfo=UTC)
+# The filters the paging test checks the plans of and bench/review_list.py times over the bulk
+# database: each selective in its own way (1 intent in 22, 1 conversation in 300 tagged, two
+# common words), and all of them at once.
+FILTERS = {
+    "everything": ConversationFilter(),
+    "date range": ConversationFilter(date_from=date(2025, 3, 1), date_to=date(2025, 3, 31)),
+    "outcome": ConversationFilter(outcome="handed_off"),
+    "csat": ConversationFilter(csat=1),
+    "fallback": ConversationFilter(had_fallback=True),
+    "handoff": ConversationFilter(had_handoff=False),
+    "intent": ConversationFilter(intent="intent_03"),
+    "tag": ConversationFilter(tag="escalate"),
+    "search": ConversationFilter(text="refund shoes"),
+    "combined": ConversationFilter(
+        date_from=date(2025, 3, 1), outcome="resolved", intent="track_order", csat=5
+    ),
+}
 
 
 def sqlite_time(moment: datetime) -> str:

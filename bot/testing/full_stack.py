@@ -7,19 +7,21 @@ each can be killed and started again, so conversation and fault tests drive real
 from __future__ import annotations
 
 import json
+import sqlite3
 import urllib.request
 from pathlib import Path
 
-from tests.support.processes import (
+from bot.testing.processes import (
+    BACKEND_TOKEN,
     ServerProcess,
     action_server,
+    api_url,
+    configured_rasa,
     free_port,
-    rasa_server,
     say,
-    write_credentials,
-    write_endpoints,
+    start_backend,
 )
-from tests.support.stack import BACKEND_TOKEN, start_backend
+from bot.testing.project import sqlite_url
 
 # Loading the model (torch, MiniLM) takes far longer than 180 s while other tests share the CPU.
 RASA_BOOT_TIMEOUT_S = 480.0
@@ -42,8 +44,6 @@ class FullStack:
         self.backend, self.api_url = start_backend(directory, logs)
         self.action_port = free_port()
         self.actions = self.new_actions().start(start_timeout_s)
-        self.endpoints = write_endpoints(directory, f"http://127.0.0.1:{self.action_port}/webhook")
-        self.credentials = write_credentials(directory, ip_per_minute=100_000, ip_burst=10_000)
         self.cx_path = directory / "cx.db"
         self.rasa_port = free_port()
         self.rasa = self.new_rasa().start(start_timeout_s)
@@ -56,18 +56,45 @@ class FullStack:
     def new_rasa(self) -> ServerProcess:
         env = {
             # A short SQLite busy timeout so a locked store is noticed within the test.
-            "CX_DATABASE_URL": f"sqlite+aiosqlite:///{self.cx_path}?timeout=0.2",
+            "CX_DATABASE_URL": f"{sqlite_url(self.cx_path)}?timeout=0.2",
             "BOT_VAR_DIR": str(self.directory),
             **self.rasa_env,
         }
         name = f"rasa-{self.directory.name}"
-        return rasa_server(
-            self.rasa_port, self.model, self.endpoints, self.logs, env, name, self.credentials
+        action_url = f"http://127.0.0.1:{self.action_port}/webhook"
+        return configured_rasa(
+            self.directory, action_url, self.model, self.logs, env, name, self.rasa_port
         )
 
-    def say(self, sender: str, text: str) -> str:
-        """The bot's reply texts to one customer message, one per line."""
-        return "\n".join(reply.get("text", "") for reply in say(self.rasa, sender, text))
+    def __enter__(self) -> FullStack:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def say(self, sender: str, text: str, metadata: dict | None = None) -> str:
+        """The bot's reply texts to one customer message (with the channel's ``metadata``), one
+        per line."""
+        replies = say(self.rasa, sender, text, metadata)
+        return "\n".join(reply.get("text", "") for reply in replies)
+
+    def rasa_api(self, sender: str, suffix: str, body: object | None = None) -> dict:
+        """A call of Rasa's conversation API (``/conversations/<sender>/<suffix>``): a GET, or a
+        POST of ``body``."""
+        url = api_url(self.rasa, f"/conversations/{sender}/{suffix}")
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def tickets(self, sender: str) -> list[tuple[str, str | None, str | None]]:
+        """(category, customer_id, email) of every ticket the backend stored for ``sender``."""
+        with sqlite3.connect(self.directory / "backend.db") as db:
+            return db.execute(
+                "SELECT category, customer_id, email FROM support_tickets"
+                " WHERE conversation_id = ? ORDER BY id",
+                (sender,),
+            ).fetchall()
 
     def stop(self) -> None:
         for server in (self.rasa, self.actions, self.backend):

@@ -1,6 +1,7 @@
 """The review app (with the widget gateway and the agent inbox) as a real process beside Rasa.
 
-Shared by the widget, handoff and browser suites: they start it with ``python -m bot review
+Shared by the widget, handoff and browser suites (``start_backend`` and ``BACKEND_TOKEN`` come
+from :mod:`bot.testing.processes`): they start it with ``python -m bot review
 serve`` exactly as ``make run`` does, create accounts with ``python -m bot users add``, and talk
 to it over HTTP and websockets like browsers do.
 """
@@ -10,26 +11,27 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import subprocess
 import urllib.request
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from tests.support.processes import (
-    PROJECT_ROOT,
+from bot.testing.processes import (
+    BACKEND_TOKEN,
     RASA_AUTH_TOKEN,
     VENV_BIN,
     ServerProcess,
+    bot_cli,
     free_port,
 )
+from bot.testing.project import sqlite_url
 
 REVIEW_SECRET = "widget-tests-review-secret-0123456789"
 TOKEN_SECRET = "widget-tests-customer-token-secret"
-BACKEND_TOKEN = "widget-tests-backend-token"
 PASSWORD = "a long agent password 42"
 AGENT = "ada"
 SECOND_AGENT = "ben"
@@ -48,13 +50,6 @@ class Review:
     @property
     def socket_url(self) -> str:
         return self.url.replace("http://", "ws://") + "/widget/ws"
-
-
-def _run_cli(env: dict[str, str], *args: str, stdin: str = "") -> None:
-    python = str(VENV_BIN / "python")
-    subprocess.run(  # noqa: S603 (our own command line)
-        [python, "-m", "bot", *args], input=stdin.encode(), cwd=PROJECT_ROOT, env=env, check=True
-    )
 
 
 def start_review(
@@ -76,7 +71,7 @@ def start_review(
     settings = {
         "REVIEW_PORT": str(port),
         "RASA_PORT": rasa_url.rsplit(":", 1)[1],
-        "CX_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'cx.db'}",
+        "CX_DATABASE_URL": sqlite_url(directory / "cx.db"),
         "REVIEW_SECRET_KEY": REVIEW_SECRET,
         "WIDGET_TOKEN_SECRET": TOKEN_SECRET,
         **({"WIDGET_ALLOWED_ORIGINS": ",".join(origins)} if origins else {}),
@@ -102,28 +97,29 @@ def start_review(
     )
     for user, role, extra in accounts:
         add = ["users", "add", user, "--role", role, *extra, "--password-stdin"]
-        _run_cli(server.env, *add, stdin=PASSWORD)
+        bot_cli(server.env, *add, stdin=PASSWORD)
     return Review(server.start(), f"http://127.0.0.1:{port}", rasa_url)
 
 
-def start_backend(directory: Path, log_dir: Path) -> tuple[ServerProcess, str]:
-    """The reference backend on a migrated, seeded database; returns it and its API URL."""
-    port = free_port()
-    env = {
-        "BACKEND_PORT": str(port),
-        "BACKEND_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'backend.db'}",
-        "BACKEND_TOKEN": BACKEND_TOKEN,
-    }
-    server = ServerProcess(
-        "backend",
-        [str(VENV_BIN / "python"), "-m", "bot", "backend", "serve"],
-        f"http://127.0.0.1:{port}/api/v1/health",
-        log_dir,
-        env,
+def widget_tag(review: Review, customer_token: str | None = None) -> str:
+    """The one script tag a shop puts on its pages to embed the widget (``customer_token``: a
+    customer signed in to the shop)."""
+    token = f' data-customer-token="{customer_token}"' if customer_token else ""
+    return (
+        f'<script src="{review.url}/widget/widget.js" data-server="{review.url}" '
+        f'data-title="Trailhead help"{token}></script>'
     )
-    _run_cli(server.env, "backend", "migrate")
-    _run_cli(server.env, "backend", "seed")
-    return server.start(), f"http://127.0.0.1:{port}/api/v1"
+
+
+def shop_site(name: str, directory: Path, port: int, log_dir: Path, html: str) -> ServerProcess:
+    """Another site (a plain static server on ``port``) whose index page is ``html``; started."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "index.html").write_text(html)
+    command = [
+        str(VENV_BIN / "python"), "-m", "http.server", str(port), "--bind", "127.0.0.1",
+        "--directory", str(directory),
+    ]  # fmt: skip
+    return ServerProcess(name, command, f"http://127.0.0.1:{port}/", log_dir).start()
 
 
 def hand_over(rasa_url: str, sender_id: str, reason: str) -> None:
@@ -167,8 +163,13 @@ async def signed_in(url: str, username: str, password: str = PASSWORD) -> aiohtt
 class Socket:
     """One websocket (a widget tab or an agent's inbox) and the frames it has received."""
 
-    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+    def __init__(
+        self,
+        socket: aiohttp.ClientWebSocketResponse,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         self.socket = socket
+        self.session = session  # the client session it was opened in
         self.received: list[dict[str, Any]] = []
 
     async def send(self, **frame: Any) -> None:
@@ -212,6 +213,17 @@ async def open_widget(
 async def open_inbox(session: aiohttp.ClientSession, review: Review) -> Socket:
     """An agent's inbox socket (``session`` signed in); waits for the first queue frame."""
     inbox_url = review.url.replace("http://", "ws://") + "/agent/ws"
-    inbox = Socket(await session.ws_connect(inbox_url, origin=review.url))
+    inbox = Socket(await session.ws_connect(inbox_url, origin=review.url), session)
     await inbox.expect(of_type("queue"))
     return inbox
+
+
+@asynccontextmanager
+async def agent_inbox(review: Review, username: str = AGENT) -> AsyncIterator[Socket]:
+    """``username`` signed in with the inbox open; the session (``inbox.session``) is closed
+    afterwards."""
+    session = await signed_in(review.url, username)
+    try:
+        yield await open_inbox(session, review)
+    finally:
+        await session.close()
