@@ -119,9 +119,11 @@ class ValidateReturnForm(OrderFormValidator):
 
     def after_validation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
         """Turn "the shoes" into the order's item name once the order is known; an item that
-        already has a return gets its return number and label instead of a second return."""
+        already has a return gets its return number and label instead of a second return.
+        Nothing here when the order cannot be returned at all: the form's last step says why
+        (with every return the order has), and the item's return would be said twice."""
         order, wanted = verified_order(tracker), tracker.get_slot("item")
-        if order is None or not wanted:
+        if order is None or not wanted or tracker.get_slot("form_problem"):
             return []
         matches = answers.matching_items(wanted, order["items"])
         if wanted in item_names(order["items"]):

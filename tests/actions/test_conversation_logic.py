@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers
 from actions.backend_client import BackendClient, Caller
@@ -156,3 +158,27 @@ async def test_eligibility_is_decided_from_the_order_before_any_question(
         "10003", Caller(ALEX, "conv-eligibility"), "socks", "too big", "refund"
     )
     assert (await check(backend_client, "10003"))[1] == {"code": "already_returned"}
+
+
+def named_item_tracker(order: dict[str, Any], **slots: Any) -> Tracker:
+    values = {"order_id": order["order_id"], "verified_order": order, "item": "the shoes", **slots}
+    return Tracker("s", values, {"text": "the shoes"}, [], False, None, {"name": "return_form"}, "")
+
+
+def test_an_item_already_on_its_way_back_is_said_once() -> None:
+    shoes = {"rma": "RMA-AAAA1111", "item": "Trail Running Shoes", "status": "requested"}
+    order = {
+        "order_id": "10003",
+        "items": [{"name": "Trail Running Shoes"}, {"name": "Merino Running Socks"}],
+        "returns": [shoes],
+    }
+    validator, said = ValidateReturnForm(), CollectingDispatcher()
+    assert validator.after_validation(said, named_item_tracker(order)) == [SlotSet("item", None)]
+    assert [m["response"] for m in said.messages] == ["utter_already_returned_rma"]
+
+    # every item returned: the form's problem lists all returns, so the item's is not said first
+    order["returns"].append({"rma": "RMA-BBBB2222", "item": "Merino Running Socks"})
+    problem = {"code": "already_returned"}
+    said = CollectingDispatcher()
+    assert validator.after_validation(said, named_item_tracker(order, form_problem=problem)) == []
+    assert said.messages == []
