@@ -168,13 +168,13 @@ def _session(self: EndpointConfig) -> _KeptSession:
 
 
 def dumps(value: Any) -> str:
-    """``value`` as JSON text: ujson, or the standard library for what ujson refuses."""
+    """``value`` as JSON text escaped to ASCII like the standard library's (so any string, even a
+    lone surrogate, survives ``.encode()``), by ujson; what ujson refuses gets the standard
+    library's answer (its error, for nesting too deep)."""
     try:
-        text = ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
-        text.encode()  # a lone surrogate passes ujson but is no UTF-8
+        return ujson.dumps(value, escape_forward_slashes=False)
     except (TypeError, OverflowError, ValueError):
         return json.dumps(value)
-    return text
 
 
 def encode_json(body: Any) -> bytes:

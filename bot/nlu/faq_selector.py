@@ -127,12 +127,7 @@ class FaqAnswerSelector(BalancedLogisticRegressionClassifier):
             return [[(self.only_label, 1.0)] for _ in messages]
         if not self.fitted:
             return [[] for _ in messages]
-        probabilities = self.probabilities(messages)
-        classes = [str(label) for label in self.clf.classes_]
-        return [
-            sorted(zip(classes, map(float, row), strict=True), key=lambda pair: -pair[1])
-            for row in probabilities
-        ]
+        return self.rankings(messages)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Add the ResponseSelector's output for every message (Rasa does the same)."""

@@ -140,17 +140,21 @@ class BalancedLogisticRegressionClassifier(LogisticRegressionClassifier):
             scores[i] = row.values @ weights[row.columns]
         return softmax(scores + self.clf.intercept_, copy=False)
 
+    def rankings(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
+        """Per message, every label with its probability, most likely first."""
+        if not messages:
+            return []
+        classes = [str(label) for label in self.clf.classes_]
+        return [
+            sorted(zip(classes, map(float, row), strict=True), key=lambda pair: -pair[1])
+            for row in self.probabilities(messages)
+        ]
+
     def process(self, messages: list[Message]) -> list[Message]:
         """Set ``intent`` and ``intent_ranking`` as Rasa's LogisticRegressionClassifier does."""
-        if not messages:
-            return messages
-        classes = [str(label) for label in self.clf.classes_]
         limit = self.config["ranking_length"]
-        for message, row in zip(messages, self.probabilities(messages), strict=True):
-            pairs = zip(classes, map(float, row), strict=True)
-            ranking = [
-                {"name": name, "confidence": p} for name, p in sorted(pairs, key=lambda x: -x[1])
-            ]
+        for message, pairs in zip(messages, self.rankings(messages), strict=True):
+            ranking = [{"name": name, "confidence": p} for name, p in pairs]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(
                 INTENT_RANKING_KEY, ranking[:limit] if limit > 0 else ranking, add_to_output=True

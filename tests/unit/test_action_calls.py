@@ -80,7 +80,14 @@ async def test_a_closed_session_is_replaced(server) -> None:  # noqa: ANN001
     assert recorder.bodies == [{"a": 1}]
 
 
-def test_bodies_ujson_refuses_fall_back_to_the_standard_library() -> None:
+def test_any_string_round_trips_and_refusals_are_the_standard_librarys() -> None:
     lone_surrogate = {"text": "\ud800"}
     assert json.loads(rasa_patches.encode_json(lone_surrogate)) == lone_surrogate
+    too_deep: list = []
+    inner = too_deep
+    for _ in range(1100):
+        inner.append([])
+        inner = inner[0]
+    with pytest.raises(RecursionError):  # ujson refuses too (OverflowError): json's answer wins
+        rasa_patches.encode_json(too_deep)
     assert json.loads(rasa_patches.encode_json(BODY)) == json.loads(json.dumps(BODY))
