@@ -309,21 +309,23 @@ async def test_bad_agent_frames_are_refused(review: Review, frame: dict, error: 
 async def test_a_waiting_customer_survives_a_review_app_restart(
     review: Review, http: aiohttp.ClientSession
 ):
-    async with agent_inbox(review) as inbox:
+    async with agent_inbox(review) as before_restart:
         widget, session_id = await handed_over(http, review)
         await widget.expect(of_type("handoff", state="waiting"))
         review.server.stop()
         review.server.start()
-
-        inbox = await open_inbox(inbox.session, review)
-        widget, _, history = await open_widget(http, review, session_id=session_id)
-        assert history["handoff"] == {"state": "waiting", "agent": None}
-        await inbox.expect(in_queue(session_id, reason=REASON))
-        await inbox.send(type="reply", conversation=session_id, text="Still here, Ada.")
-        assert (await widget.expect(message_from("agent")))["message"]["text"] == (
-            "Still here, Ada."
-        )
-        await inbox.send(type="end", conversation=session_id)
-        await widget.expect(of_type("handoff", state="ended"))
-        await widget.close()
-        await inbox.close()
+        # The agent's browser reconnects with its login cookie, in a new client session: the
+        # old one may still pool the keep-alive connection the restart has cut.
+        cookies = before_restart.session.cookie_jar
+        async with aiohttp.ClientSession(cookie_jar=cookies) as browser:
+            inbox = await open_inbox(browser, review)
+            widget, _, history = await open_widget(http, review, session_id=session_id)
+            assert history["handoff"] == {"state": "waiting", "agent": None}
+            await inbox.expect(in_queue(session_id, reason=REASON))
+            await inbox.send(type="reply", conversation=session_id, text="Still here, Ada.")
+            reply = await widget.expect(message_from("agent"))
+            assert reply["message"]["text"] == "Still here, Ada."
+            await inbox.send(type="end", conversation=session_id)
+            await widget.expect(of_type("handoff", state="ended"))
+            await widget.close()
+            await inbox.close()

@@ -14,6 +14,7 @@ import pytest
 
 from bot.channels.guarded_rest import NO_REPLY_TEXT
 from bot.testing.full_stack import FullStack
+from bot.testing.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 # One ``stack`` for the module (tests/conftest.py): each test leaves it running, except the last,
@@ -28,15 +29,6 @@ def stored_user_texts(cx_path: Path, sender: str) -> list[str]:
             (sender,),
         )
         return [row[0] for row in rows]
-
-
-def wait_until(condition, what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_action_server_killed_mid_conversation_then_back(stack: FullStack) -> None:

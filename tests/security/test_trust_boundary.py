@@ -35,6 +35,7 @@ from bot.testing.processes import (
     api_url,
 )
 from bot.testing.stack import AGENT, Review, signed_in, start_review
+from bot.testing.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -227,7 +228,8 @@ def test_the_right_secret_runs_the_action(stack: FullStack) -> None:
     responses = reply.json()["responses"]
     assert responses[0]["response"] == "utter_greet_customer"
     assert any(r.get("number") for r in responses)  # the victim's latest order, from the backend
-    assert backend_lookups(stack) > before
+    # The backend writes its access log line just after it answers.
+    wait_until(lambda: backend_lookups(stack) > before, "the backend's log of the lookup", 10)
 
 
 def non_loopback_address() -> str | None:
