@@ -30,8 +30,10 @@ process's busy time in the profile (BENCHMARKS.md, "A cheaper turn"):
   standard library; ``ujson`` (already in Rasa's lock) writes the same JSON in a third of the
   time. A body ujson cannot encode falls back to the standard library.
 
-The tracker store module (bot/deploy/tracker_store.py) imports this, so any Rasa process whose
-endpoints name our tracker store gets both patches; ``install()`` is idempotent.
+The slot copy and the rule matching of the dialogue policies are in ``dialogue_patches``, which
+``install()`` installs too. The tracker store module (bot/deploy/tracker_store.py) imports this,
+so any Rasa process whose endpoints name our tracker store gets every patch; ``install()`` is
+idempotent.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import EndpointConfig
+
+from bot.deploy import dialogue_patches
 
 _ORIGINAL_RESOLVE = Event.resolve_by_type
 _event_classes: dict[str, type[Event]] = {}
@@ -208,6 +212,7 @@ def _tokenize(self: WhitespaceTokenizer, message: Message, attribute: str) -> li
 
 
 def install() -> None:
+    dialogue_patches.install()
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     EndpointConfig.session = _session  # type: ignore[method-assign]

@@ -41,6 +41,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.deploy import rasa_patches
+from bot.deploy.compiled_sql import CompiledStatement, pooled_cursor
 
 rasa_patches.install()
 
@@ -50,6 +51,27 @@ def _write_ahead_log(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+_ROW_COLUMNS = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")
+
+
+def _current_session_events(table: sa.Table) -> sa.sql.Select:
+    """Rasa's ``_event_query`` for the current session (ids and JSON only), as Core."""
+    start = (
+        sa.select(sa.func.max(table.c.timestamp).label("session_start"))
+        .where(table.c.sender_id == sa.bindparam("sender"))
+        .where(table.c.type_name == SessionStarted.type_name)
+        .subquery()
+    )
+    after_start = sa.or_(
+        table.c.timestamp >= start.c.session_start, start.c.session_start.is_(None)
+    )
+    return (
+        sa.select(table.c.id, table.c.data)
+        .where(table.c.sender_id == sa.bindparam("sender"), after_start)
+        .order_by(table.c.id)
+    )
 
 
 @dataclass
@@ -79,6 +101,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self.cache_size = int(cache_size)
         self.validate_cache = bool(validate_cache)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        table = self.SQLEvent.__table__
+        dialect = self.engine.dialect
+        self._max_id_sql = CompiledStatement(
+            sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender")),
+            dialect,
+        )
+        self._insert_sql = CompiledStatement(sa.insert(table), dialect, column_keys=_ROW_COLUMNS)
+        self._session_events_sql = CompiledStatement(_current_session_events(table), dialect)
 
     def _pool_sqlite_connections(self) -> None:
         """Rasa's engine with a pool (the Rasa process is this database's only user)."""
@@ -92,17 +122,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         )
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
-    def _max_id(self, session: Any, sender_id: str) -> int | None:
-        query = session.query(sa.func.max(self.SQLEvent.id))
-        return query.filter(self.SQLEvent.sender_id == sender_id).scalar()
-
     def _cached(self, sender_id: str) -> DialogueStateTracker | None:
         entry = self._entries.get(sender_id)
         if entry is None or entry.checked_out:
             return None
         if self.validate_cache:
-            with self.session_scope() as session:
-                if self._max_id(session, sender_id) != entry.last_id:
+            with pooled_cursor(self.engine) as cursor:
+                if self._max_id_sql.scalar(cursor, sender=sender_id) != entry.last_id:
                     del self._entries[sender_id]  # another node wrote this conversation
                     return None
         entry.checked_out = True
@@ -114,13 +140,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         cached = self._cached(sender_id)
         if cached is not None:
             return cached
-        with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-            rows = rows.all()
-            if not rows or not self.domain:
-                return None
-            events = [json.loads(row.data) for row in rows]
-            last_id = max(row.id for row in rows)
+        with pooled_cursor(self.engine) as cursor:
+            rows = self._session_events_sql.rows(cursor, sender=sender_id)
+        if not rows or not self.domain:
+            return None
+        events = [json.loads(data) for _, data in rows]
+        last_id = max(row_id for row_id, _ in rows)
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         if sender_id not in self._entries:
             self._remember(sender_id, _Entry(tracker, len(events), last_id, checked_out=True))
@@ -159,19 +184,22 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         entry = self._entries.get(sender_id)
         known = entry is not None and entry.tracker is tracker
-        with self.session_scope() as session:
-            # a tracker we did not hand out: Rasa's own count of what is stored
-            stored = entry.stored if known else self._event_query(session, sender_id, False).count()
-            new_events = list(itertools.islice(tracker.events, stored, None))
-            if self.event_broker is not None:
-                await self._stream_new_events(self.event_broker, new_events, sender_id)
-            rows = [self._row(sender_id, event) for event in new_events]
-            if rows:  # one executemany, not the ORM's unit of work with an INSERT per row
-                session.execute(sa.insert(self.SQLEvent.__table__), rows)
-            # the lock store keeps other writers of this conversation out: our rows hold the max
-            fresh = rows or not known
-            last_id = self._max_id(session, sender_id) if fresh else entry.last_id
-            session.commit()
+        if known:
+            stored = entry.stored
+        else:  # a tracker we did not hand out: Rasa's own count of what is stored
+            with self.session_scope() as session:
+                stored = self._event_query(session, sender_id, False).count()
+        new_events = list(itertools.islice(tracker.events, stored, None))
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, new_events, sender_id)
+        rows = [self._row(sender_id, event) for event in new_events]
+        last_id = entry.last_id if known else None
+        if rows or not known:
+            with pooled_cursor(self.engine) as cursor:
+                if rows:  # one executemany, not the ORM's unit of work with an INSERT per row
+                    self._insert_sql.execute_many(cursor, rows)
+                # the lock store keeps other writers of this conversation out: ours hold the max
+                last_id = self._max_id_sql.scalar(cursor, sender=sender_id)
         if any(isinstance(event, SessionStarted) for event in new_events):
             # the database now holds a shorter "current session" than this tracker: reload
             self._entries.pop(sender_id, None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,7 @@ from rasa.shared.utils.common import all_subclasses
 from bot.deploy.rasa_patches import _ORIGINAL_RESOLVE, _action_result_validator, passes_by_event
 from bot.deploy.tracker_store import CachedSQLTrackerStore
 
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 DOMAIN = Domain.from_yaml(
     """
     intents: [greet]
@@ -245,3 +248,52 @@ def test_sqlite_commits_go_to_a_write_ahead_log(tmp_path: Path) -> None:
     turn(node_a, "s1", "a")
     turn(node_b, "s1", "b")  # another process's committed turn is visible at once
     assert run(node_a.retrieve("s1")).get_slot("email") == "b@example.com"
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A new, empty database on the machine's Postgres (dropped afterwards)."""
+    admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        pytest.skip(f"Postgres at {POSTGRES_ADMIN} is unreachable: {exc}")
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.mark.machine_services
+def test_two_nodes_on_postgres_store_each_event_once(postgres_database: str) -> None:
+    """The scale-out profile's store: the compiled statements in psycopg2's parameter style."""
+
+    def node(broker: RecordingBroker | None = None) -> CachedSQLTrackerStore:
+        return CachedSQLTrackerStore(
+            domain=DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432,
+            db=postgres_database, username="postgres", event_broker=broker,
+        )  # fmt: skip
+
+    def stored() -> list[dict]:
+        return [event.as_dict() for event in run(rasa_store.retrieve("s1")).events]
+
+    rasa_store = SQLTrackerStore(
+        domain=DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432,
+        db=postgres_database, username="postgres",
+    )  # fmt: skip
+    broker = RecordingBroker()
+    node_a, node_b = node(broker), node()
+    turn(node_a, "s1", "a")
+    turn(node_a, "s1", "où? 🙂")
+    assert [event["event"] for event in broker.published] == [e["event"] for e in stored()]
+    assert stored()[-3]["text"] == "où? 🙂"
+    turn(node_b, "s1", "b")  # the balancer sent this turn to the other node
+    tracker = run(node_a.retrieve("s1"))
+    assert tracker.get_slot("email") == "b@example.com"
+    assert [event.as_dict() for event in tracker.events] == stored()
+    run(node_a.save(tracker))
+    assert len(stored()) == len(tracker.events), "no event stored twice"
