@@ -20,20 +20,10 @@ from rasa_sdk.types import DomainDict
 from actions.contact import channels, say_existing_ticket
 from actions.conversation import latest_text
 from actions.resume import offer_resume
+from actions.tasks import TASK_FORMS, TASK_SLOTS
 
 # Below this NLU confidence a message inside a form is read as an attempt to answer it.
 MIN_CONFIDENCE = 0.6
-# The form each task intent starts.
-TASK_FORMS = {
-    "track_order": "track_order_form",
-    "cancel_order": "cancel_order_form",
-    "return_item": "return_form",
-    "refund_status": "refund_form",
-    "change_shipping_address": "address_form",
-    "reset_password": "password_form",
-    "complaint": "complaint_form",
-    "report_delivery_problem": "delivery_problem_form",
-}
 # One-message answers, given by ``action_answer_digression``.
 ANSWERED = {"faq", "delivery_options", "contact_us", "payment_issue"}
 # Intents that belong to the form's own subject: answers, not digressions.
@@ -48,11 +38,6 @@ OWN_INTENTS = {
     "complaint_form": {"complaint", "report_delivery_problem"},
     "delivery_problem_form": {"report_delivery_problem", "complaint", "track_order"},
 }
-# Answers a form keeps while the customer is away.
-TASK_SLOTS = (
-    "order_id", "email", "item", "return_reason", "resolution", "address",
-    "complaint_details", "verified_order", "rma", "ticket_category",
-)  # fmt: skip
 STOP = re.compile(
     r"\s*(stop( it| this| that)?|cancel( it| this| that)?|quit|exit|forget (it|that|about it)|"
     r"never ?mind|leave it|don'?t bother)\s*(please|pls)?\s*[.!]*\s*",
@@ -190,7 +175,10 @@ class ActionResumeTask(Action):
         if not isinstance(task, dict) or task.get("form") not in domain.get("forms", {}):
             dispatcher.utter_message(response="utter_no_problem")
             return events
-        dispatcher.utter_message(response="utter_resume_task")
+        if task.get("phrase"):  # a task also asked for, not one the customer left
+            dispatcher.utter_message(response="utter_start_requested_task", task=task["phrase"])
+        else:
+            dispatcher.utter_message(response="utter_resume_task")
         saved = task.get("slots") or {}
         return [
             *events,

@@ -33,7 +33,9 @@ from actions.resume import offer_resume
 
 ACTION_LISTEN = "action_listen"
 # Slots a finished, stopped or handed-over task leaves behind and the next one must not see.
-TASK_STATE_SLOTS = ("confirming", "offer_reason", "form_problem", "ask_counts", "requested_slot")
+TASK_STATE_SLOTS = (
+    "confirming", "offer_reason", "form_problem", "ask_counts", "requested_slot", "pending_request",
+)  # fmt: skip
 # Intents the two-stage fallback never offers back as "did you mean ...?".
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "affirm", "deny", "faq", "inform", "rate"}
 # Messages the bot cannot help with; the second in a row brings the offer of a person.

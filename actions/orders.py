@@ -237,11 +237,23 @@ class ValidateAddressForm(OrderFormValidator):
     def validate_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        address = answers.free_text(value, MAX_ADDRESS_CHARS)
+        address = answers.free_text(whole_address(tracker, value), MAX_ADDRESS_CHARS)
         if address is None or len(address) < 8 or len(address.split()) < 2:
             dispatcher.utter_message(response="utter_invalid_address")
             return {"address": None}
         return {"address": address}
+
+
+def whole_address(tracker: Tracker, value: Any) -> Any:
+    """The entity extractor often tags an address in pieces ("9 Lake View Drive", "Austin",
+    "TX 78702") and the slot keeps the last one; the address is the message's text from the
+    first piece to the last."""
+    message = tracker.latest_message or {}
+    pieces = [e for e in message.get("entities") or [] if e.get("entity") == "address"]
+    text = message.get("text") or ""
+    if len(pieces) < 2 or not all(isinstance(e.get("start"), int) for e in pieces):
+        return value
+    return text[min(e["start"] for e in pieces) : max(e["end"] for e in pieces)]
 
 
 class ActionConfirmAddress(OrderFormSubmitAction):

@@ -1,25 +1,75 @@
-"""The question that ends a digression: "shall we go back to ...?" (actions/digressions.py).
+"""The question that ends a task when another one is waiting: "shall we go back to ...?" after a
+digression (actions/digressions.py), or "you also asked me to ..." when the message that started
+this task held a second request (bot/deploy/clause_intents.py fills ``pending_request``).
 
-Kept apart so every task's last step can ask it without importing the digression actions.
+Kept apart so every task's last step can ask it without importing the digression actions. A
+yes (``action_resume_task``) starts the waiting form with the answers it already has.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.tasks import TASK_FORMS, TASK_SLOTS, task_phrase
+
+ALSO_REQUESTED = "also_requested"
+
 
 def offer_resume(
     dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
 ) -> list[EventType]:
-    """After a digression's task: "shall we go back to ...?", unless another question is open."""
-    task = tracker.get_slot("interrupted_task")
+    """After a task: offer the interrupted one, else the one also asked for, unless another
+    question is open."""
     asking = any(
         event.get("event") == "slot" and event.get("name") == "confirming" and event.get("value")
         for event in events
     )
-    if not isinstance(task, dict) or not task.get("form") or asking:
+    if asking:
         return []
-    dispatcher.utter_message(response=f"utter_ask_continue_{task['form']}")
-    return [SlotSet("confirming", "resume_task")]
+    task = tracker.get_slot("interrupted_task")
+    if isinstance(task, dict) and task.get("form"):
+        dispatcher.utter_message(response=f"utter_ask_continue_{task['form']}")
+        return [SlotSet("confirming", "resume_task")]
+    return offer_requested_task(dispatcher, tracker)
+
+
+def offer_requested_task(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    intent = tracker.get_slot("pending_request")
+    if intent not in TASK_FORMS:
+        return [SlotSet("pending_request", None)] if intent else []
+    slots = requested_slots(tracker, intent)
+    phrase = task_phrase(intent, slots)
+    dispatcher.utter_message(response="utter_ask_also_requested", task=phrase)
+    waiting = {"form": TASK_FORMS[intent], "slots": slots, "phrase": phrase}
+    return [
+        SlotSet("pending_request", None),
+        SlotSet("interrupted_task", waiting),
+        SlotSet("confirming", "resume_task"),
+    ]
+
+
+def requested_slots(tracker: Tracker, intent: str) -> dict[str, Any]:
+    """The task answers named inside the clause that asked for ``intent`` (its order number,
+    say), from the latest message that asked for it."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        entities = (event.get("parse_data") or {}).get("entities") or []
+        clause = next(
+            (e for e in entities if e.get("entity") == ALSO_REQUESTED and e.get("value") == intent),
+            None,
+        )
+        if clause is None:
+            continue
+        return {
+            e["entity"]: e.get("value")
+            for e in entities
+            if e.get("entity") in TASK_SLOTS
+            and clause["start"] <= e.get("start", -1)
+            and e.get("end", 0) <= clause["end"]
+        }
+    return {}

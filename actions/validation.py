@@ -27,7 +27,6 @@ from actions.base import FormSubmitAction, UsesBackend, explain_problem, problem
 from actions.conversation import caller, latest_text
 from actions.delivery_words import reports_problem
 from actions.digressions import (
-    TASK_FORMS,
     digression_target,
     is_stop,
     leave_form,
@@ -35,6 +34,7 @@ from actions.digressions import (
     to_delivery_problem,
 )
 from actions.empathy import acknowledge
+from actions.tasks import TASK_FORMS
 
 # What the actions keep of a verified order (the slot is stored with the conversation).
 ORDER_FIELDS = (

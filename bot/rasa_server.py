@@ -40,9 +40,10 @@ def main() -> None:
         )
     from rasa.__main__ import main as rasa_main
 
-    from bot.deploy import paused_turns
+    from bot.deploy import clause_intents, paused_turns
 
     paused_turns.install()
+    clause_intents.install()
     sys.argv = rasa_argv(settings, sys.argv[1:])
     rasa_main()
 

@@ -57,3 +57,31 @@ def test_order_10004_is_refused_with_the_return_window_explained(stack: FullStac
     assert "days" in answer.lower(), answer
     assert "reason" not in answer.lower() and "exchange" not in answer.lower(), answer
     assert stack.backend_get("/returns?order_id=10004")["returns"] == []
+
+
+def test_two_requests_in_one_message_are_both_done(stack: FullStack) -> None:
+    """The address first (the sentence leans to it), then the cancellation it also asked for,
+    with the order number from its own clause; the address is kept whole, not its last piece."""
+    sender = "e2e-two-requests"
+    address = "9 Lake View Drive, Austin, TX 78702"
+    stack.say(sender, "i want to cancel 20001 and also change my adress")
+    assert "address" in stack.say(sender, "sam.lee@example.com").lower()
+    assert address in stack.say(sender, address)
+    changed = stack.say(sender, "yes")
+    assert f"delivered to\n{address}" in changed
+    assert "also asked me to cancel order 20001" in changed or "cancel order 20001 too" in changed
+    assert "cancel" in stack.say(sender, "yes")  # its confirmation question, worded variously
+    assert "20001 is cancelled" in stack.say(sender, "yes")
+    orders = stack.backend_get("/customers/C1002/orders")["orders"]
+    order = next(order for order in orders if order["order_id"] == "20001")
+    assert order["status"] == "cancelled" and order["shipping_address"] == address
+
+
+def test_a_second_request_can_be_declined(stack: FullStack) -> None:
+    sender = "e2e-two-requests-no"
+    stack.say(sender, "wheres my order 10001 and can i return the headphones")
+    answer = stack.say(sender, "alex.kim@example.com")
+    assert "still on its way" in answer and "track order 10001" in answer
+    assert "anything else" in stack.say(sender, "no thanks").lower()
+    slots = stack.rasa_api(sender, "tracker")["slots"]
+    assert slots["interrupted_task"] is None and slots["pending_request"] is None

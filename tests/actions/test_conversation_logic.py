@@ -16,6 +16,8 @@ from actions.backend_client import BackendClient, Caller
 from actions.delivery import problem_kind
 from actions.digressions import digression_target, is_stop, slots_before_latest_message
 from actions.formatting import amount
+from actions.orders import ValidateAddressForm
+from actions.resume import offer_resume
 from actions.returns import ValidateReturnForm
 from actions.validation import order_snapshot, without_cleared_candidates
 
@@ -182,3 +184,70 @@ def test_an_item_already_on_its_way_back_is_said_once() -> None:
     said = CollectingDispatcher()
     assert validator.after_validation(said, named_item_tracker(order, form_problem=problem)) == []
     assert said.messages == []
+
+
+def asking_tracker(slots: dict[str, Any], events: list[dict[str, Any]]) -> Tracker:
+    message = {"text": "yes", "intent": {"name": "affirm", "confidence": 1.0}, "entities": []}
+    return Tracker("s", slots, message, events, False, None, {}, "action_listen")
+
+
+TWO_REQUESTS = {
+    "event": "user",
+    "text": "i want to cancel 20001 and also change my adress to 9 Lake View Drive",
+    "parse_data": {
+        "intent": {"name": "change_shipping_address", "confidence": 0.95},
+        "entities": [
+            {"entity": "order_id", "value": "20001", "start": 17, "end": 22},
+            {"entity": "also_requested", "value": "cancel_order", "start": 0, "end": 22},
+            {"entity": "address", "value": "9 Lake View Drive", "start": 51, "end": 68},
+        ],
+    },
+}
+
+
+def test_the_other_request_is_offered_with_what_its_clause_named() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = asking_tracker({"pending_request": "cancel_order"}, [TWO_REQUESTS])
+    events = offer_resume(dispatcher, tracker, [])
+    assert dispatcher.messages[0]["response"] == "utter_ask_also_requested"
+    assert dispatcher.messages[0]["task"] == "cancel order 20001"
+    phrase = "cancel order 20001"
+    waiting = {"form": "cancel_order_form", "slots": {"order_id": "20001"}, "phrase": phrase}
+    assert events == [
+        SlotSet("pending_request", None),
+        SlotSet("interrupted_task", waiting),  # the address stood in the other clause
+        SlotSet("confirming", "resume_task"),
+    ]
+
+
+def test_a_task_left_for_a_digression_is_offered_first() -> None:
+    dispatcher = CollectingDispatcher()
+    left = {"form": "return_form", "slots": {"order_id": "10003"}}
+    slots = {"pending_request": "cancel_order", "interrupted_task": left}
+    events = offer_resume(dispatcher, asking_tracker(slots, [TWO_REQUESTS]), [])
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_continue_return_form"]
+    assert events == [SlotSet("confirming", "resume_task")]  # the other request waits its turn
+
+
+def test_no_offer_while_another_question_is_open_or_for_what_is_no_task() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = asking_tracker({"pending_request": "cancel_order"}, [TWO_REQUESTS])
+    assert offer_resume(dispatcher, tracker, [SlotSet("confirming", "handoff")]) == []
+    greeting = asking_tracker({"pending_request": "greet"}, [])
+    assert offer_resume(dispatcher, greeting, []) == [SlotSet("pending_request", None)]
+    assert dispatcher.messages == []
+
+
+def test_an_address_tagged_in_pieces_is_kept_whole() -> None:
+    text = "9 Lake View Drive, Austin, TX 78702"
+    pieces = [("9 Lake View Drive", 0, 17), ("Austin", 19, 25), ("TX 78702", 27, 35)]
+    message = {
+        "text": text,
+        "intent": {"name": "inform", "confidence": 0.9},
+        "entities": [{"entity": "address", "value": v, "start": s, "end": e} for v, s, e in pieces],
+    }
+    tracker = Tracker("s", {"requested_slot": "address"}, message, [], False, None, {}, "")
+    dispatcher = CollectingDispatcher()
+    validated = ValidateAddressForm().validate_address("TX 78702", dispatcher, tracker, {})
+    assert validated == {"address": text}
+    assert dispatcher.messages == []
