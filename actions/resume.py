@@ -1,6 +1,7 @@
 """The question that ends a task when another one is waiting: "shall we go back to ...?" after a
 digression (actions/digressions.py), or "you also asked me to ..." when the message that started
-this task held a second request (bot/deploy/clause_intents.py fills ``pending_request``).
+this task held a second request (bot/deploy/clause_intents.py fills ``pending_request``); a
+second request that was a question with one answer (an FAQ) is simply answered then.
 
 Kept apart so every task's last step can ask it without importing the digression actions. A
 yes (``action_resume_task``) starts the waiting form with the answers it already has.
@@ -17,6 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.tasks import TASK_FORMS, TASK_SLOTS, task_phrase
 
 ALSO_REQUESTED = "also_requested"
+# Questions a second clause may ask that one response answers.
+ONE_MESSAGE_ANSWERS = {"delivery_options": "utter_delivery_options"}
 
 
 def offer_resume(
@@ -39,6 +42,11 @@ def offer_resume(
 
 def offer_requested_task(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     intent = tracker.get_slot("pending_request")
+    answer = answer_of(intent)
+    if answer:  # a question with one answer needs no "shall we?"
+        dispatcher.utter_message(response="utter_other_question")
+        dispatcher.utter_message(response=answer)
+        return [SlotSet("pending_request", None)]
     if intent not in TASK_FORMS:
         return [SlotSet("pending_request", None)] if intent else []
     slots = requested_slots(tracker, intent)
@@ -50,6 +58,14 @@ def offer_requested_task(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         SlotSet("interrupted_task", waiting),
         SlotSet("confirming", "resume_task"),
     ]
+
+
+def answer_of(intent: Any) -> str | None:
+    """The response that answers ``intent`` on its own: an FAQ's answer (``faq/gift_wrap``) or
+    one of the one-message answers."""
+    if isinstance(intent, str) and intent.startswith("faq/"):
+        return f"utter_{intent}"
+    return ONE_MESSAGE_ANSWERS.get(intent)
 
 
 def requested_slots(tracker: Tracker, intent: str) -> dict[str, Any]:

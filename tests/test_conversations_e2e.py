@@ -85,3 +85,11 @@ def test_a_second_request_can_be_declined(stack: FullStack) -> None:
     assert "anything else" in stack.say(sender, "no thanks").lower()
     slots = stack.rasa_api(sender, "tracker")["slots"]
     assert slots["interrupted_task"] is None and slots["pending_request"] is None
+
+
+def test_a_second_question_is_answered_after_the_task(stack: FullStack) -> None:
+    sender = "e2e-task-and-question"
+    stack.say(sender, "where is my order 10001 and also what are your delivery options")
+    answer = stack.say(sender, "alex.kim@example.com")
+    assert "UPS" in answer and "other question" in answer
+    assert "express delivery" in answer.split("other question")[1]

@@ -6,7 +6,8 @@ Here, after Rasa has parsed a message whose text splits into clauses (bot/nlu/cl
 clause is parsed on its own by the same model. The first clause that is confidently another
 intent than the message's is added to the message's entities as ``also_requested`` (value: that
 intent, start/end: the clause), which fills the ``pending_request`` slot. When the first task
-is done, actions/resume.py offers the other one, with the entities that stood in its clause.
+is done, actions/resume.py offers the other one, with the entities that stood in its clause, or
+answers it if it was a question with one answer (an FAQ, the delivery options).
 
 Only messages that split pay for it: one more NLU pass per clause (at most three clauses).
 Button payloads and single-clause messages are parsed exactly as before.
@@ -19,7 +20,13 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    FULL_RETRIEVAL_INTENT_NAME_KEY,
+    INTENT,
+    INTENT_NAME_KEY,
+    TEXT,
+)
 
 from bot.nlu.clauses import clause_spans
 
@@ -50,7 +57,8 @@ async def parse_message(
             parse_data.setdefault(ENTITIES, []).append(
                 {
                     "entity": ALSO_REQUESTED,
-                    "value": name,
+                    # an FAQ question by its answer's name ("faq/gift_wrap"), so it can be answered
+                    "value": intent.get(FULL_RETRIEVAL_INTENT_NAME_KEY) or name,
                     "start": start,
                     "end": end,
                     "confidence_entity": confidence,

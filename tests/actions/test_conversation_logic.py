@@ -251,3 +251,14 @@ def test_an_address_tagged_in_pieces_is_kept_whole() -> None:
     validated = ValidateAddressForm().validate_address("TX 78702", dispatcher, tracker, {})
     assert validated == {"address": text}
     assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "answer"),
+    [("faq/gift_wrap", "utter_faq/gift_wrap"), ("delivery_options", "utter_delivery_options")],
+)
+def test_a_second_question_with_one_answer_is_answered(asked: str, answer: str) -> None:
+    dispatcher = CollectingDispatcher()
+    events = offer_resume(dispatcher, asking_tracker({"pending_request": asked}, []), [])
+    assert [m["response"] for m in dispatcher.messages] == ["utter_other_question", answer]
+    assert events == [SlotSet("pending_request", None)]
