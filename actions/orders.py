@@ -46,7 +46,8 @@ class ActionOrderDetails(Action):
         if not (tracker.latest_message or {}).get("entities"):
             return [FollowupAction("action_not_understood")]
         dispatcher.utter_message(response="utter_order_what_next")
-        return []
+        # A new question: a yes/no still open (cancel this order?) must not take the next "yes".
+        return [SlotSet("confirming", None)] if tracker.get_slot("confirming") else []
 
 
 def say_status(dispatcher: CollectingDispatcher, order: dict[str, Any]) -> None:

@@ -93,3 +93,15 @@ def test_a_second_question_is_answered_after_the_task(stack: FullStack) -> None:
     answer = stack.say(sender, "alex.kim@example.com")
     assert "UPS" in answer and "other question" in answer
     assert "express delivery" in answer.split("other question")[1]
+
+
+def test_a_yes_after_another_question_does_not_answer_the_old_one(stack: FullStack) -> None:
+    """Asked "shall I cancel?", the customer sends an address instead; the bot asks what to do
+    with it, and the "yes" that follows is no yes to the cancellation."""
+    sender = "e2e-stale-yes"
+    stack.say(sender, "cancel my order 10002")
+    assert "cancel" in stack.say(sender, "alex.kim@example.com").lower()
+    assert "what would you like to do" in stack.say(sender, "12 Harbor Street, Portland").lower()
+    assert "cancelled" not in stack.say(sender, "yes").lower()
+    orders = stack.backend_get("/customers/C1001/orders")["orders"]
+    assert next(o for o in orders if o["order_id"] == "10002")["status"] != "cancelled"
