@@ -81,11 +81,14 @@ def requested_slots(tracker: Tracker, intent: str) -> dict[str, Any]:
         )
         if clause is None:
             continue
+        start, end = clause.get("start"), clause.get("end")
+        if not (isinstance(start, int) and isinstance(end, int)):
+            return {}  # no clause to read (a hand-written entity without a place)
         return {
             e["entity"]: e.get("value")
             for e in entities
             if e.get("entity") in TASK_SLOTS
-            and clause["start"] <= e.get("start", -1)
-            and e.get("end", 0) <= clause["end"]
+            and start <= (e.get("start") if isinstance(e.get("start"), int) else -1)
+            and (e.get("end") if isinstance(e.get("end"), int) else end + 1) <= end
         }
     return {}

@@ -262,3 +262,17 @@ def test_a_second_question_with_one_answer_is_answered(asked: str, answer: str) 
     events = offer_resume(dispatcher, asking_tracker({"pending_request": asked}, []), [])
     assert [m["response"] for m in dispatcher.messages] == ["utter_other_question", answer]
     assert events == [SlotSet("pending_request", None)]
+
+
+def test_a_second_request_without_a_clause_is_offered_without_answers() -> None:
+    placeless = {
+        "event": "user",
+        "parse_data": {"entities": [{"entity": "also_requested", "value": "cancel_order"}]},
+    }
+    dispatcher = CollectingDispatcher()
+    tracker = asking_tracker({"pending_request": "cancel_order"}, [placeless])
+    events = offer_resume(dispatcher, tracker, [])
+    assert dispatcher.messages[0]["task"] == "cancel an order"
+    assert events[1] == SlotSet(
+        "interrupted_task", {"form": "cancel_order_form", "slots": {}, "phrase": "cancel an order"}
+    )
