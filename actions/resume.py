@@ -16,8 +16,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tasks import TASK_FORMS, TASK_SLOTS, task_phrase
+from bot.nlu.clauses import ALSO_REQUESTED
 
-ALSO_REQUESTED = "also_requested"
 # Questions a second clause may ask that one response answers.
 ONE_MESSAGE_ANSWERS = {"delivery_options": "utter_delivery_options"}
 

@@ -28,9 +28,8 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 
-from bot.nlu.clauses import clause_spans
+from bot.nlu.clauses import ALSO_REQUESTED, clause_spans
 
-ALSO_REQUESTED = "also_requested"
 EXTRACTOR = "ClauseIntents"
 # A clause must be this sure of its own intent to count as a second request.
 MIN_CLAUSE_CONFIDENCE = 0.9

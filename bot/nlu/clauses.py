@@ -16,6 +16,8 @@ SEPARATOR = re.compile(
     r"|\s*;\s*",
     re.IGNORECASE,
 )
+# The entity a second request becomes: set by that reader, never marked or learned as an entity.
+ALSO_REQUESTED = "also_requested"
 MIN_WORDS = 2  # "and bye" or "also" alone is no request
 MAX_CLAUSES = 3  # each clause costs a pass of the NLU pipeline
 

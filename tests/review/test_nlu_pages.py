@@ -440,6 +440,8 @@ async def test_new_intent_labels_its_message_and_joins_the_choices(nlu: Nlu) -> 
     assert "loyalty_points" in catalogue["intents"]
     assert catalogue["new_intents"] == {"loyalty_points": ANSWER}
     assert "track_order" in catalogue["intents"] and "nlu_fallback" not in catalogue["intents"]
+    # the second request of a message is read by the clause reader, never marked by hand
+    assert "order_id" in catalogue["entities"] and "also_requested" not in catalogue["entities"]
     assert '<option value="loyalty_points">' in (await annotator.get("/nlu")).text
     # Now other messages can be labelled with it.
     reply = await send(

@@ -10,11 +10,14 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.nlu.clauses import ALSO_REQUESTED
 from bot.training.export import domain_intents
 from bot.training.models import NluNewIntent
 
 # Rasa's own label for "not understood": a message is never trained as that.
 NOT_A_LABEL = frozenset({"nlu_fallback"})
+# Entity types no extractor learns: the second request of a message is read, not tagged.
+NOT_MARKED = frozenset({ALSO_REQUESTED})
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ def _entity_names(domain: dict) -> tuple[str, ...]:
         entry if isinstance(entry, str) else next(iter(entry))
         for entry in domain.get("entities") or []
     }
-    return tuple(sorted(names))
+    return tuple(sorted(names - NOT_MARKED))
 
 
 def read_domain(project_dir: Path) -> dict:
