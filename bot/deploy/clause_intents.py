@@ -9,7 +9,10 @@ intent, start/end: the clause), which fills the ``pending_request`` slot. When t
 is done, actions/resume.py offers the other one, with the entities that stood in its clause, or
 answers it if it was a question with one answer (an FAQ, the delivery options).
 
-Only messages that split pay for it: one more NLU pass per clause (at most three clauses).
+A clause the model is unsure of is read again without what follows its first comma ("chnage my
+adress, this is so annoying": an angry tail pulls it towards a complaint). Only messages that
+split pay for it: one more NLU pass per clause (at most three clauses, and a second pass for
+an unsure clause with a comma).
 Button payloads and single-clause messages are parsed exactly as before.
 """
 
@@ -28,7 +31,7 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 
-from bot.nlu.clauses import ALSO_REQUESTED, clause_spans
+from bot.nlu.clauses import ALSO_REQUESTED, clause_spans, head_before_comma
 
 EXTRACTOR = "ClauseIntents"
 # A clause must be this sure of its own intent to count as a second request.
@@ -48,10 +51,18 @@ async def parse_message(
     if text.startswith("/"):
         return parse_data
     main = (parse_data.get(INTENT) or {}).get(INTENT_NAME_KEY)
-    for start, end in clause_spans(text):
+
+    async def read(start: int, end: int) -> tuple[str | None, float, dict[str, Any]]:
         clause = UserMessage(text[start:end], sender_id=message.sender_id)
         intent = (await _RASAS_PARSE(self, clause, tracker, only_output_properties))[INTENT]
-        name, confidence = intent.get(INTENT_NAME_KEY), intent.get("confidence") or 0.0
+        return intent.get(INTENT_NAME_KEY), intent.get("confidence") or 0.0, intent
+
+    for start, end in clause_spans(text):
+        name, confidence, intent = await read(start, end)
+        head = head_before_comma(text, start, end)
+        if confidence < MIN_CLAUSE_CONFIDENCE and head is not None:
+            start, end = head
+            name, confidence, intent = await read(start, end)
         if name and name != main and confidence >= MIN_CLAUSE_CONFIDENCE:
             parse_data.setdefault(ENTITIES, []).append(
                 {

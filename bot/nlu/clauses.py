@@ -32,3 +32,13 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
     spans.append((start, len(text)))
     clauses = [(s, e) for s, e in spans if len(text[s:e].split()) >= MIN_WORDS]
     return clauses if 2 <= len(clauses) <= MAX_CLAUSES else []
+
+
+def head_before_comma(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The part of clause ``text[start:end]`` before its first comma, if that part is a clause
+    of its own: "chnage my adress, this is so annoying" -> "chnage my adress". The reader tries it
+    when the whole clause was unsure (an angry tail pulls it towards a complaint)."""
+    comma = text.find(",", start, end)
+    if comma < 0 or len(text[start:comma].split()) < MIN_WORDS:
+        return None
+    return start, comma

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.clauses import clause_spans
+from bot.nlu.clauses import clause_spans, head_before_comma
 
 
 def clauses(text: str) -> list[str]:
@@ -42,3 +42,12 @@ def test_two_requests_split_into_their_clauses(text: str, expected: list[str]) -
 )
 def test_what_does_not_split(text: str) -> None:
     assert clause_spans(text) == []
+
+
+def test_the_head_of_a_clause_is_what_comes_before_its_comma() -> None:
+    text = "i wanna cancel 20001 and also chnage my adress, this is so annoying"
+    start, end = clause_spans(text)[1]
+    head = head_before_comma(text, start, end)
+    assert head is not None and text[head[0] : head[1]] == "chnage my adress"
+    assert head_before_comma("thanks, bye now", 0, 15) is None  # one word before the comma
+    assert head_before_comma("change my address", 0, 17) is None
