@@ -35,7 +35,10 @@ def offer_resume(
         return []
     task = tracker.get_slot("interrupted_task")
     if isinstance(task, dict) and task.get("form"):
-        dispatcher.utter_message(response=f"utter_ask_continue_{task['form']}")
+        if task.get("phrase"):  # asked for, never started: no "go back to"
+            dispatcher.utter_message(response="utter_ask_also_requested", task=task["phrase"])
+        else:
+            dispatcher.utter_message(response=f"utter_ask_continue_{task['form']}")
         return [SlotSet("confirming", "resume_task")]
     return offer_requested_task(dispatcher, tracker)
 

@@ -276,3 +276,14 @@ def test_a_second_request_without_a_clause_is_offered_without_answers() -> None:
     assert events[1] == SlotSet(
         "interrupted_task", {"form": "cancel_order_form", "slots": {}, "phrase": "cancel an order"}
     )
+
+
+def test_a_requested_task_offered_again_after_a_digression_is_still_asked_for() -> None:
+    """Offered "cancel order 20001?", the customer asked something else first: the offer comes
+    back in its own words, not as "go back to" a task that never started."""
+    dispatcher = CollectingDispatcher()
+    waiting = {"form": "cancel_order_form", "slots": {}, "phrase": "cancel order 20001"}
+    events = offer_resume(dispatcher, asking_tracker({"interrupted_task": waiting}, []), [])
+    assert dispatcher.messages[0]["response"] == "utter_ask_also_requested"
+    assert dispatcher.messages[0]["task"] == "cancel order 20001"
+    assert events == [SlotSet("confirming", "resume_task")]
