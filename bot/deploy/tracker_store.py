@@ -108,7 +108,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             dialect,
         )
         self._insert_sql = CompiledStatement(sa.insert(table), dialect, column_keys=_ROW_COLUMNS)
-        self._session_events_sql = CompiledStatement(_current_session_events(table), dialect)
+        session_events = _current_session_events(table)
+        self._session_events_sql = CompiledStatement(session_events, dialect)
+        self._session_count_sql = CompiledStatement(
+            sa.select(sa.func.count()).select_from(session_events.subquery()), dialect
+        )
 
     def _pool_sqlite_connections(self) -> None:
         """Rasa's engine with a pool (the Rasa process is this database's only user)."""
@@ -186,9 +190,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         known = entry is not None and entry.tracker is tracker
         if known:
             stored = entry.stored
-        else:  # a tracker we did not hand out: Rasa's own count of what is stored
-            with self.session_scope() as session:
-                stored = self._event_query(session, sender_id, False).count()
+        else:  # a tracker we did not hand out: what is stored of its current session
+            with pooled_cursor(self.engine) as cursor:
+                stored = self._session_count_sql.scalar(cursor, sender=sender_id)
         new_events = list(itertools.islice(tracker.events, stored, None))
         if self.event_broker is not None:
             await self._stream_new_events(self.event_broker, new_events, sender_id)

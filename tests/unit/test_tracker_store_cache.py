@@ -297,3 +297,12 @@ def test_two_nodes_on_postgres_store_each_event_once(postgres_database: str) -> 
     assert [event.as_dict() for event in tracker.events] == stored()
     run(node_a.save(tracker))
     assert len(stored()) == len(tracker.events), "no event stored twice"
+
+
+def test_a_tracker_it_did_not_hand_out_gets_only_its_new_events_stored(tmp_path: Path) -> None:
+    db = tmp_path / "tracker.db"
+    turn(SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db)), "s1", "a")
+    elsewhere = run(SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db)).retrieve("s1"))
+    elsewhere.update(SlotSet("email", "b@example.com"))
+    run(store(db).save(elsewhere))  # counts what the current session already holds
+    assert rasa_view(db, "s1") == [event.as_dict() for event in elsewhere.events]
