@@ -252,7 +252,8 @@ def whole_address(tracker: Tracker, value: Any) -> Any:
     message = tracker.latest_message or {}
     pieces = [e for e in message.get("entities") or [] if e.get("entity") == "address"]
     text = message.get("text") or ""
-    if len(pieces) < 2 or not all(isinstance(e.get("start"), int) for e in pieces):
+    placed = all(isinstance(e.get("start"), int) and isinstance(e.get("end"), int) for e in pieces)
+    if len(pieces) < 2 or not placed:
         return value
     return text[min(e["start"] for e in pieces) : max(e["end"] for e in pieces)]
 

@@ -84,14 +84,19 @@ def requested_slots(tracker: Tracker, intent: str) -> dict[str, Any]:
         )
         if clause is None:
             continue
-        start, end = clause.get("start"), clause.get("end")
-        if not (isinstance(start, int) and isinstance(end, int)):
+        if not placed(clause):
             return {}  # no clause to read (a hand-written entity without a place)
         return {
             e["entity"]: e.get("value")
             for e in entities
             if e.get("entity") in TASK_SLOTS
-            and start <= (e.get("start") if isinstance(e.get("start"), int) else -1)
-            and (e.get("end") if isinstance(e.get("end"), int) else end + 1) <= end
+            and placed(e)
+            and clause["start"] <= e["start"]
+            and e["end"] <= clause["end"]
         }
     return {}
+
+
+def placed(entity: dict[str, Any]) -> bool:
+    """Whether the entity says where in the text it stands."""
+    return isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int)
